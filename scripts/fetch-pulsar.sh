@@ -3,7 +3,8 @@
 # pulsar-perf test client) from Maven Central into a version-keyed cache and
 # writes a classpath file. Idempotent: a complete cache entry is reused.
 #
-# Usage: scripts/fetch-pulsar.sh            -> prints the cache directory
+# Usage: scripts/fetch-pulsar.sh [--with-perf]   -> prints the cache directory
+#        --with-perf also resolves pulsar-perf (benchmarks only)
 # Env:   PULSAR_VERSION (default 4.0.7), PULSAR_PERF_VERSION (default 4.0.8)
 #
 # Why these versions: Maven Central lacks two of 4.0.8's broker dependencies
@@ -18,7 +19,9 @@ PULSAR_VERSION="${PULSAR_VERSION:-4.0.7}"
 PULSAR_PERF_VERSION="${PULSAR_PERF_VERSION:-4.0.8}"
 DIR="$PWO_CACHE_DIR/pulsar-$PULSAR_VERSION"
 
-if [[ -s "$DIR/classpath.txt" && -s "$DIR/perf-classpath.txt" ]]; then
+WITH_PERF=0
+[[ "${1:-}" == "--with-perf" ]] && WITH_PERF=1
+if [[ -s "$DIR/classpath.txt" && ( $WITH_PERF == 0 || -s "$DIR/perf-classpath.txt" ) ]]; then
   echo "$DIR"; exit 0
 fi
 
@@ -45,6 +48,13 @@ write_pom() { # artifactId dependency-artifact version
   <modelVersion>4.0.0</modelVersion>
   <groupId>local.pwo</groupId><artifactId>$1</artifactId><version>1</version>
   <packaging>pom</packaging>
+  <dependencyManagement><dependencies>
+    <!-- Absent from Central at 4.0.8; the broker's own version is equivalent. -->
+    <dependency><groupId>org.apache.pulsar</groupId><artifactId>jetcd-core-shaded</artifactId>
+      <version>$PULSAR_VERSION</version></dependency>
+    <dependency><groupId>org.apache.pulsar</groupId><artifactId>pulsar-opentelemetry</artifactId>
+      <version>$PULSAR_VERSION</version></dependency>
+  </dependencies></dependencyManagement>
   <dependencies>
     <dependency><groupId>org.apache.pulsar</groupId><artifactId>$2</artifactId>
       <version>$3</version></dependency>
@@ -62,7 +72,9 @@ resolve() { # name artifact version outfile
   mv "$DIR/$4.tmp" "$DIR/$4"
 }
 
-resolve broker pulsar-broker "$PULSAR_VERSION" classpath.txt
-resolve perf pulsar-testclient "$PULSAR_PERF_VERSION" perf-classpath.txt
+[[ -s "$DIR/classpath.txt" ]] || resolve broker pulsar-broker "$PULSAR_VERSION" classpath.txt
+if [[ $WITH_PERF == 1 ]]; then
+  resolve perf pulsar-testclient "$PULSAR_PERF_VERSION" perf-classpath.txt
+fi
 step pulsar "cached in $DIR ($(du -sh "$DIR/m2" | cut -f1))"
 echo "$DIR"

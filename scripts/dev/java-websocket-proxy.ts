@@ -1,0 +1,101 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ManagedProcess } from './managed-process.ts';
+import { freePort } from './ports.ts';
+import { progress, secondsSince } from './progress.ts';
+import { waitFor } from './wait.ts';
+import { runDir } from './paths.ts';
+import {
+  ADD_OPENS,
+  ensurePulsarArtifacts,
+  readClasspath,
+  type PulsarEndpoints,
+} from './pulsar-standalone.ts';
+
+/**
+ * Apache Pulsar's Java WebSocket proxy as a process of its own (seed 000's
+ * "separate component" mode, `WebSocketServiceStarter` from the
+ * pulsar-websocket artifact). It needs no ZooKeeper: with `serviceUrl` and
+ * `brokerServiceUrl` set and no configuration metadata store, it talks to the
+ * broker directly. Without a metadata store it cannot run authorization,
+ * which tests of authorization use the broker-embedded proxy for.
+ */
+export class JavaWebSocketProxy {
+  /** `ws://127.0.0.1:<port>`. */
+  readonly wsUrl: string;
+  readonly #proc: ManagedProcess;
+
+  private constructor(wsUrl: string, proc: ManagedProcess) {
+    this.wsUrl = wsUrl;
+    this.#proc = proc;
+  }
+
+  static async start(
+    broker: PulsarEndpoints,
+    opts: { name?: string; config?: Record<string, string> } = {},
+  ): Promise<JavaWebSocketProxy> {
+    const t0 = performance.now();
+    const cacheDir = ensurePulsarArtifacts();
+    const name = opts.name ?? 'java-ws-proxy';
+    const dir = runDir(name, { fresh: true });
+    const port = await freePort();
+    const conf: Record<string, string> = {
+      clusterName: 'standalone',
+      bindAddress: '127.0.0.1',
+      webServicePort: String(port),
+      serviceUrl: broker.adminUrl,
+      brokerServiceUrl: broker.serviceUrl,
+      webSocketNumIoThreads: '2',
+      webSocketConnectionsPerBroker: '2',
+      numHttpServerThreads: '8',
+      ...opts.config,
+    };
+    const confFile = path.join(dir, 'websocket.conf');
+    writeFileSync(
+      confFile,
+      Object.entries(conf)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n') + '\n',
+    );
+    const proc = new ManagedProcess(
+      name,
+      path.join(dir, 'proxy.log'),
+      path.join(runDir('pids'), `${name}.pid`),
+    );
+    progress('java-ws-proxy', `starting (log: ${proc.logFile})`);
+    await proc.start('java', [
+      '-Xms64m',
+      '-Xmx256m',
+      ...ADD_OPENS,
+      '-Dio.netty.tryReflectionSetAccessible=true',
+      '-cp',
+      readClasspath(cacheDir),
+      'org.apache.pulsar.websocket.service.WebSocketServiceStarter',
+      confFile,
+    ]);
+    const wsUrl = `ws://127.0.0.1:${port}`;
+    try {
+      await waitFor(
+        'Java WebSocket proxy',
+        async () => {
+          // Any HTTP answer means Jetty is serving; the status page needs no broker.
+          const res = await fetch(`http://127.0.0.1:${port}/admin/v2/proxy-stats/metrics`, {
+            signal: AbortSignal.timeout(3000),
+          });
+          return res.status > 0;
+        },
+        { timeoutMs: 90_000, intervalMs: 300, isAlive: () => proc.alive },
+      );
+    } catch (err) {
+      const tail = proc.tail();
+      await proc.stop(2000);
+      throw new Error(`${(err as Error).message}\n--- proxy log tail ---\n${tail}`, { cause: err });
+    }
+    progress('java-ws-proxy', `ready in ${secondsSince(t0)}s: ${wsUrl}`);
+    return new JavaWebSocketProxy(wsUrl, proc);
+  }
+
+  async stop(): Promise<void> {
+    await this.#proc.stop(5000);
+  }
+}

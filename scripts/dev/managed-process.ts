@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+
+/**
+ * A child process of the dev environment (Pulsar, etcd, kube-apiserver...).
+ * Output goes to a log file; a pid file lets the next run kill a leftover
+ * process when a previous run died without tearing down.
+ */
+export class ManagedProcess {
+  readonly name: string;
+  readonly logFile: string;
+  readonly #pidFile: string;
+  #child: ChildProcess | undefined;
+  #exited = false;
+
+  constructor(name: string, logFile: string, pidFile: string) {
+    this.name = name;
+    this.logFile = logFile;
+    this.#pidFile = pidFile;
+  }
+
+  /** Starts `command` with `args`; kills a stale process from an earlier run first. */
+  async start(
+    command: string,
+    args: string[],
+    env?: NodeJS.ProcessEnv,
+    cwd?: string,
+  ): Promise<void> {
+    await killStale(this.#pidFile);
+    const log = createWriteStream(this.logFile, { flags: 'a' });
+    await once(log, 'open');
+    const child = spawn(command, args, {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', log, log],
+      // Own process group: teardown signals the whole group, so helpers a
+      // service forks die with it.
+      detached: true,
+    });
+    this.#child = child;
+    child.on('exit', () => {
+      this.#exited = true;
+      log.end();
+    });
+    child.on('error', (err) => {
+      this.#exited = true;
+      log.write(`spawn error: ${err.message}\n`);
+    });
+    if (child.pid === undefined) {
+      await once(child, 'error').catch(() => undefined);
+      throw new Error(`${this.name}: could not start '${command}' (see ${this.logFile})`);
+    }
+    writeFileSync(this.#pidFile, String(child.pid));
+  }
+
+  /** True while the process runs. */
+  get alive(): boolean {
+    return this.#child !== undefined && !this.#exited;
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Last `bytes` of the log, for error messages. */
+  tail(bytes = 2000): string {
+    try {
+      const text = readFileSync(this.logFile, 'utf8');
+      return text.slice(-bytes);
+    } catch {
+      return '';
+    }
+  }
+
+  /** SIGTERM to the process group, then SIGKILL after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    const child = this.#child;
+    if (child?.pid === undefined || this.#exited) {
+      rmSync(this.#pidFile, { force: true });
+      return;
+    }
+    const exited = once(child, 'exit');
+    signalGroup(child.pid, 'SIGTERM');
+    const timedOut = await Promise.race([
+      exited.then(() => false),
+      delay(graceMs).then(() => true),
+    ]);
+    if (timedOut) {
+      signalGroup(child.pid, 'SIGKILL');
+      await exited;
+    }
+    rmSync(this.#pidFile, { force: true });
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function killStale(pidFile: string): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  rmSync(pidFile, { force: true });
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  signalGroup(pid, 'SIGKILL');
+  await delay(200);
+}

@@ -1,0 +1,242 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ManagedProcess } from './managed-process.ts';
+import { freePort } from './ports.ts';
+import { progress, secondsSince } from './progress.ts';
+import { waitFor } from './wait.ts';
+import { REPO_ROOT, runDir } from './paths.ts';
+
+/** Addresses of a running Pulsar standalone. */
+export interface PulsarEndpoints {
+  /** Binary protocol URL, e.g. `pulsar://127.0.0.1:41234`. */
+  serviceUrl: string;
+  /** Admin REST base URL, e.g. `http://127.0.0.1:41235`. */
+  adminUrl: string;
+  /** Base URL of the WebSocket proxy embedded in the broker (the reference implementation), e.g. `ws://127.0.0.1:41235`. */
+  wsUrl: string;
+}
+
+export interface PulsarStandaloneOptions {
+  /** Directory name under the run dir; several brokers can run side by side. Default `pulsar`. */
+  name?: string;
+  /** Extra or overriding `standalone.conf` keys (for example authentication settings). */
+  config?: Record<string, string>;
+  /** JVM max heap, default `768m`. */
+  heap?: string;
+  /** Readiness timeout in ms, default 180 000. */
+  startTimeoutMs?: number;
+}
+
+/** The JVM flags Pulsar's own launcher passes on Java 17 (bin/pulsar). */
+export const ADD_OPENS = [
+  'java.base/java.io',
+  'java.base/java.util.zip',
+  'java.management/sun.management',
+  'jdk.management/com.sun.management.internal',
+  'java.base/java.nio',
+  'java.base/jdk.internal.misc',
+  'java.base/jdk.internal.platform',
+  'java.base/java.lang',
+  'java.base/sun.nio.ch',
+].flatMap((m) => ['--add-opens', `${m}=ALL-UNNAMED`]);
+
+/**
+ * Resolves the Pulsar jars from Maven Central on first use (scripts/fetch-pulsar.sh,
+ * cached by version) and returns the cache directory.
+ */
+export function ensurePulsarArtifacts(): string {
+  const t0 = performance.now();
+  const out = execFileSync('bash', [path.join(REPO_ROOT, 'scripts/fetch-pulsar.sh')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  const dir = out.trim().split('\n').pop() ?? '';
+  progress('pulsar', `artifacts ready in ${dir} (${secondsSince(t0)}s)`);
+  return dir;
+}
+
+/** Reads a classpath file written by fetch-pulsar.sh. */
+export function readClasspath(cacheDir: string, file = 'classpath.txt'): string {
+  return readFileSync(path.join(cacheDir, file), 'utf8').trim();
+}
+
+/**
+ * A Pulsar standalone broker (metadata in RocksDB, one in-process bookie,
+ * no functions worker, no stream storage) with its embedded WebSocket proxy,
+ * on free loopback ports. `restart()` keeps ports and data, so tests can
+ * restart the broker under connected clients.
+ */
+export class PulsarStandalone {
+  readonly endpoints: PulsarEndpoints;
+  readonly dataDir: string;
+  readonly #proc: ManagedProcess;
+  readonly #args: string[];
+  readonly #timeoutMs: number;
+
+  private constructor(
+    endpoints: PulsarEndpoints,
+    dataDir: string,
+    proc: ManagedProcess,
+    args: string[],
+    timeoutMs: number,
+  ) {
+    this.endpoints = endpoints;
+    this.dataDir = dataDir;
+    this.#proc = proc;
+    this.#args = args;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** Starts a broker and waits until `public/default` exists. */
+  static async start(opts: PulsarStandaloneOptions = {}): Promise<PulsarStandalone> {
+    const cacheDir = ensurePulsarArtifacts();
+    const name = opts.name ?? 'pulsar';
+    const dataDir = runDir(name, { fresh: true });
+    const [brokerPort, webPort, bookiePort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    const conf: Record<string, string> = {
+      clusterName: 'standalone',
+      bindAddress: '127.0.0.1',
+      advertisedAddress: '127.0.0.1',
+      brokerServicePort: String(brokerPort),
+      webServicePort: String(webPort),
+      webSocketServiceEnabled: 'true',
+      functionsWorkerEnabled: 'false',
+      managedLedgerDefaultEnsembleSize: '1',
+      managedLedgerDefaultWriteQuorum: '1',
+      managedLedgerDefaultAckQuorum: '1',
+      managedLedgerCacheSizeMB: '32',
+      dbStorage_writeCacheMaxSizeMb: '32',
+      dbStorage_readAheadCacheMaxSizeMb: '32',
+      journalSyncData: 'false',
+      allowAutoTopicCreation: 'true',
+      allowAutoTopicCreationType: 'non-partitioned',
+      brokerDeleteInactiveTopicsEnabled: 'false',
+      transactionCoordinatorEnabled: 'false',
+      loadBalancerEnabled: 'false',
+      brokerShutdownTimeoutMs: '3000',
+      numIOThreads: '2',
+      numHttpServerThreads: '8',
+      webSocketNumIoThreads: '2',
+      webSocketConnectionsPerBroker: '2',
+      ...opts.config,
+    };
+    const confFile = path.join(dataDir, 'standalone.conf');
+    writeFileSync(
+      confFile,
+      Object.entries(conf)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n') + '\n',
+    );
+    const log4j = path.join(dataDir, 'log4j2.properties');
+    writeFileSync(
+      log4j,
+      [
+        'rootLogger.level = info',
+        'rootLogger.appenderRef.console.ref = console',
+        'appender.console.type = Console',
+        'appender.console.name = console',
+        'appender.console.layout.type = PatternLayout',
+        'appender.console.layout.pattern = %d{HH:mm:ss.SSS} %-5level %c{1.} - %msg%n',
+      ].join('\n') + '\n',
+    );
+    const heap = opts.heap ?? '768m';
+    const args = [
+      `-Xms128m`,
+      `-Xmx${heap}`,
+      '-XX:MaxDirectMemorySize=512m',
+      '-XX:+UseG1GC',
+      ...ADD_OPENS,
+      '-Dio.netty.tryReflectionSetAccessible=true',
+      `-Dlog4j.configurationFile=${log4j}`,
+      '-Dpulsar.allocator.exit_on_oom=true',
+      '-cp',
+      readClasspath(cacheDir),
+      'org.apache.pulsar.PulsarStandaloneStarter',
+      '-c',
+      confFile,
+      '-nfw',
+      '-nss',
+      '-a',
+      '127.0.0.1',
+      '--bookkeeper-port',
+      String(bookiePort),
+      '--metadata-dir',
+      path.join(dataDir, 'metadata'),
+      '--bookkeeper-dir',
+      path.join(dataDir, 'bookkeeper'),
+    ];
+    const endpoints: PulsarEndpoints = {
+      serviceUrl: `pulsar://127.0.0.1:${brokerPort}`,
+      adminUrl: `http://127.0.0.1:${webPort}`,
+      wsUrl: `ws://127.0.0.1:${webPort}`,
+    };
+    const proc = new ManagedProcess(
+      name,
+      path.join(dataDir, 'broker.log'),
+      path.join(runDir('pids'), `${name}.pid`),
+    );
+    const broker = new PulsarStandalone(
+      endpoints,
+      dataDir,
+      proc,
+      args,
+      opts.startTimeoutMs ?? 180_000,
+    );
+    await broker.#launch();
+    return broker;
+  }
+
+  async #launch(): Promise<void> {
+    const t0 = performance.now();
+    progress('pulsar', `starting standalone broker (log: ${this.#proc.logFile})`);
+    mkdirSync(this.dataDir, { recursive: true });
+    await this.#proc.start('java', this.#args, undefined, this.dataDir);
+    try {
+      await waitFor('Pulsar standalone', () => this.#namespaceReady(), {
+        timeoutMs: this.#timeoutMs,
+        intervalMs: 500,
+        isAlive: () => this.#proc.alive,
+      });
+    } catch (err) {
+      const tail = this.#proc.tail();
+      await this.#proc.stop(2000);
+      throw new Error(`${(err as Error).message}\n--- broker log tail ---\n${tail}`, {
+        cause: err,
+      });
+    }
+    progress(
+      'pulsar',
+      `ready in ${secondsSince(t0)}s: ${this.endpoints.serviceUrl} admin ${this.endpoints.adminUrl}`,
+    );
+  }
+
+  async #namespaceReady(): Promise<boolean> {
+    const res = await fetch(`${this.endpoints.adminUrl}/admin/v2/namespaces/public`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!res.ok) return false;
+    const list = (await res.json()) as string[];
+    return list.includes('public/default');
+  }
+
+  /** PID of the broker JVM. */
+  get pid(): number | undefined {
+    return this.#proc.pid;
+  }
+
+  /** Stops the broker (SIGTERM, then SIGKILL after `graceMs`). Data stays for `restart`. */
+  async stop(graceMs = 8_000): Promise<void> {
+    await this.#proc.stop(graceMs);
+  }
+
+  /** Stops and starts the broker on the same ports with the same data. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.#launch();
+  }
+}
