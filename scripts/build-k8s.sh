@@ -16,6 +16,9 @@ K8S_VERSION="${K8S_VERSION:-v1.33.13}"
 ETCD_VERSION="${ETCD_VERSION:-v3.5.21}"
 BIN="$PWO_CACHE_DIR/k8s-$K8S_VERSION-etcd-$ETCD_VERSION/bin"
 
+# Needed at run time too: the control plane's certificates are made with openssl.
+need openssl "Install OpenSSL (Debian: apt-get install openssl)."
+
 have_all() { [[ -x "$BIN/etcd" && -x "$BIN/kube-apiserver" && -x "$BIN/kube-controller-manager" ]]; }
 if have_all; then echo "$BIN"; exit 0; fi
 

@@ -19,17 +19,19 @@ PULSAR_VERSION="${PULSAR_VERSION:-4.0.7}"
 PULSAR_PERF_VERSION="${PULSAR_PERF_VERSION:-4.0.8}"
 DIR="$PWO_CACHE_DIR/pulsar-$PULSAR_VERSION"
 
+# Java is needed to run the broker even when the jars are cached.
+need java "Install a JDK 17+ (Debian: apt-get install openjdk-17-jdk-headless)."
+jv=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+[[ "${jv:-0}" -ge 17 ]] || die "Pulsar $PULSAR_VERSION needs Java 17+, found '${jv:-unknown}'."
+
 WITH_PERF=0
 [[ "${1:-}" == "--with-perf" ]] && WITH_PERF=1
 if [[ -s "$DIR/classpath.txt" && ( $WITH_PERF == 0 || -s "$DIR/perf-classpath.txt" ) ]]; then
   echo "$DIR"; exit 0
 fi
 
-need java "Install a JDK 17+ (Debian: apt-get install openjdk-17-jdk-headless)."
-need mvn "Install Maven (Debian: apt-get install maven)."
-jv=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
-[[ "${jv:-0}" -ge 17 ]] || die "Pulsar $PULSAR_VERSION needs Java 17+, found '${jv:-unknown}'."
 
+need mvn "Install Maven (Debian: apt-get install maven)."
 mkdir -p "$DIR"
 # Every repository, including the non-Central ones some Pulsar POMs declare
 # (confluent, restlet), is mirrored to Maven Central: these machines reach

@@ -35,7 +35,7 @@ export class JavaWebSocketProxy {
     opts: { name?: string; config?: Record<string, string> } = {},
   ): Promise<JavaWebSocketProxy> {
     const t0 = performance.now();
-    const cacheDir = ensurePulsarArtifacts();
+    const cacheDir = await ensurePulsarArtifacts();
     const name = opts.name ?? 'java-ws-proxy';
     const dir = runDir(name, { fresh: true });
     const port = await freePort();

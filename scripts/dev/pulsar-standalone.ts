@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ManagedProcess } from './managed-process.ts';
+import { runScript } from './run-script.ts';
 import { freePort } from './ports.ts';
 import { progress, secondsSince } from './progress.ts';
 import { waitFor } from './wait.ts';
@@ -45,14 +45,10 @@ export const ADD_OPENS = [
  * Resolves the Pulsar jars from Maven Central on first use (scripts/fetch-pulsar.sh,
  * cached by version) and returns the cache directory.
  */
-export function ensurePulsarArtifacts(): string {
+export async function ensurePulsarArtifacts(): Promise<string> {
   const t0 = performance.now();
-  const out = execFileSync('bash', [path.join(REPO_ROOT, 'scripts/fetch-pulsar.sh')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-  });
-  const dir = out.trim().split('\n').pop() ?? '';
-  progress('pulsar', `artifacts ready in ${dir} (${secondsSince(t0)}s)`);
+  const dir = await runScript(path.join(REPO_ROOT, 'scripts/fetch-pulsar.sh'));
+  progress('pulsar', `dependencies ready in ${dir} (${secondsSince(t0)}s)`);
   return dir;
 }
 
@@ -90,7 +86,7 @@ export class PulsarStandalone {
 
   /** Starts a broker and waits until `public/default` exists. */
   static async start(opts: PulsarStandaloneOptions = {}): Promise<PulsarStandalone> {
-    const cacheDir = ensurePulsarArtifacts();
+    const cacheDir = await ensurePulsarArtifacts();
     const name = opts.name ?? 'pulsar';
     const dataDir = runDir(name, { fresh: true });
     const [brokerPort, webPort, bookiePort] = [

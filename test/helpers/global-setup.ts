@@ -1,0 +1,67 @@
+/**
+ * Global setup of the integration suite (`node --test --test-global-setup`):
+ * starts ONE real Pulsar standalone (with its embedded Java WebSocket proxy),
+ * the Java WebSocket proxy as a separate process, and ONE real Kubernetes
+ * control plane, in parallel, and hands their addresses to every test file
+ * through environment variables (read them with ./test-env.ts). Each test
+ * isolates itself with its own topic or namespace.
+ *
+ * Nothing is skipped: if a dependency cannot be fetched, built or started,
+ * setup throws and the run fails with the reason.
+ *
+ * PWO_TEST_SERVICES=pulsar (or =kube) starts only one side, for quick local
+ * runs of a single file; tests needing the other side then fail loudly.
+ */
+import { PulsarStandalone } from '../../scripts/dev/pulsar-standalone.ts';
+import { JavaWebSocketProxy } from '../../scripts/dev/java-websocket-proxy.ts';
+import { KubeControlPlane } from '../../scripts/dev/kube-control-plane.ts';
+import { progress, secondsSince } from '../../scripts/dev/progress.ts';
+import { ENV_KEYS } from './test-env.ts';
+
+let pulsar: PulsarStandalone | undefined;
+let javaProxy: JavaWebSocketProxy | undefined;
+let kube: KubeControlPlane | undefined;
+
+function wanted(service: 'pulsar' | 'kube'): boolean {
+  const list = process.env['PWO_TEST_SERVICES'];
+  return list === undefined || list === '' || list.split(',').includes(service);
+}
+
+async function startPulsarSide(): Promise<void> {
+  pulsar = await PulsarStandalone.start({ name: 'test-pulsar' });
+  process.env[ENV_KEYS.pulsarUrl] = pulsar.endpoints.serviceUrl;
+  process.env[ENV_KEYS.pulsarAdminUrl] = pulsar.endpoints.adminUrl;
+  process.env[ENV_KEYS.pulsarWsUrl] = pulsar.endpoints.wsUrl;
+  javaProxy = await JavaWebSocketProxy.start(pulsar.endpoints, { name: 'test-java-ws-proxy' });
+  process.env[ENV_KEYS.javaProxyWsUrl] = javaProxy.wsUrl;
+}
+
+async function startKubeSide(): Promise<void> {
+  kube = await KubeControlPlane.start({ name: 'test-kube' });
+  process.env[ENV_KEYS.kubeconfig] = kube.endpoints.kubeconfig;
+  process.env[ENV_KEYS.kubeServer] = kube.endpoints.server;
+}
+
+export async function globalSetup(): Promise<void> {
+  const t0 = performance.now();
+  const jobs: Promise<void>[] = [];
+  if (wanted('pulsar')) jobs.push(startPulsarSide());
+  if (wanted('kube')) jobs.push(startKubeSide());
+  const results = await Promise.allSettled(jobs);
+  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failures.length > 0) {
+    await globalTeardown();
+    throw new AggregateError(
+      failures.map((f) => f.reason as Error),
+      `integration setup failed: ${failures.map((f) => (f.reason as Error).message).join('\n\n')}`,
+    );
+  }
+  progress('setup', `test dependencies ready in ${secondsSince(t0)}s`);
+}
+
+export async function globalTeardown(): Promise<void> {
+  const t0 = performance.now();
+  await Promise.allSettled([javaProxy?.stop(), kube?.stop()]);
+  await pulsar?.stop();
+  progress('setup', `test dependencies stopped in ${secondsSince(t0)}s`);
+}
