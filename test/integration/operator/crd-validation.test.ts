@@ -78,7 +78,7 @@ describe('PulsarWebSocketGateway CRD on the real API server', () => {
     const spec: PulsarWebSocketGatewaySpec = { pulsar };
     const created = await create('minimal', spec);
     assert.deepEqual(created['spec'], applyDefaults(spec));
-    const stored = created['spec'] as ReturnType<typeof applyDefaults>;
+    const stored = created['spec'];
     assert.equal(stored.replicas, 1);
     assert.equal(stored.tls.mode, 'none');
     assert.equal(stored.tls.validityDays, 365);
