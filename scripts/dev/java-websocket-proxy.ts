@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ManagedProcess } from './managed-process.ts';
 import { freePort } from './ports.ts';
@@ -97,5 +97,11 @@ export class JavaWebSocketProxy {
 
   async stop(): Promise<void> {
     await this.#proc.stop(5000);
+  }
+
+  /** Stops the proxy and deletes its configuration and log. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(path.dirname(this.#proc.logFile), { recursive: true, force: true });
   }
 }

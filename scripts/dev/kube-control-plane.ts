@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { ManagedProcess } from './managed-process.ts';
@@ -162,6 +162,7 @@ export class KubeControlPlane {
   readonly #kcm: ManagedProcess;
   readonly #apiArgs: string[];
   readonly #bin: string;
+  readonly #etcdData: string;
 
   private constructor(
     endpoints: KubeEndpoints,
@@ -169,7 +170,9 @@ export class KubeControlPlane {
     bin: string,
     procs: { etcd: ManagedProcess; apiserver: ManagedProcess; kcm: ManagedProcess },
     apiArgs: string[],
+    etcdData: string,
   ) {
+    this.#etcdData = etcdData;
     this.endpoints = endpoints;
     this.#dir = dir;
     this.#bin = bin;
@@ -270,6 +273,7 @@ export class KubeControlPlane {
       bin,
       { etcd, apiserver, kcm },
       apiArgs,
+      etcdData,
     );
     await plane.#startApiServer();
     progress('kube', 'starting kube-controller-manager');
@@ -359,6 +363,13 @@ export class KubeControlPlane {
     await this.#kcm.stop(5000);
     await this.#apiserver.stop(10_000);
     await this.#etcd.stop(5000);
+  }
+
+  /** Stops everything and deletes etcd's data, certificates and logs. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.#etcdData, { recursive: true, force: true });
+    rmSync(this.#dir, { recursive: true, force: true });
   }
 }
 

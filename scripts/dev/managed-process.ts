@@ -1,5 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import path from 'node:path';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -52,7 +60,8 @@ export class ManagedProcess {
       await once(child, 'error').catch(() => undefined);
       throw new Error(`${this.name}: could not start '${command}' (see ${this.logFile})`);
     }
-    writeFileSync(this.#pidFile, String(child.pid));
+    // "<child pid> <owner pid>": a later run kills the child only if its owner is gone.
+    writeFileSync(this.#pidFile, `${child.pid} ${process.pid}`);
   }
 
   /** True while the process runs. */
@@ -107,11 +116,43 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Kills the process recorded in `pidFile` if the run that started it is gone
+ * (a crashed or killed test run leaves its services behind). A process whose
+ * owner still runs belongs to a concurrent run and is left alone.
+ */
 async function killStale(pidFile: string): Promise<void> {
   if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  const [pid, owner] = readFileSync(pidFile, 'utf8').trim().split(/\s+/).map(Number);
+  if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
+    throw new Error(
+      `${pidFile}: service is still owned by running process ${owner}; use another name`,
+    );
+  }
   rmSync(pidFile, { force: true });
-  if (!Number.isInteger(pid) || pid <= 1) return;
+  if (pid === undefined || !Number.isInteger(pid) || pid <= 1) return;
   signalGroup(pid, 'SIGKILL');
   await delay(200);
+}
+
+/** Kills services left behind by runs that no longer exist (all pid files in `dir`). */
+export async function reapOrphans(dir: string): Promise<void> {
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) {
+    if (!f.endsWith('.pid')) continue;
+    try {
+      await killStale(path.join(dir, f));
+    } catch {
+      // owned by a live run
+    }
+  }
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ManagedProcess } from './managed-process.ts';
 import { runScript } from './run-script.ts';
@@ -228,6 +228,12 @@ export class PulsarStandalone {
   /** Stops the broker (SIGTERM, then SIGKILL after `graceMs`). Data stays for `restart`. */
   async stop(graceMs = 8_000): Promise<void> {
     await this.#proc.stop(graceMs);
+  }
+
+  /** Stops the broker and deletes its data and logs. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
   }
 
   /** Stops and starts the broker on the same ports with the same data. */

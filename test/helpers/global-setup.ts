@@ -11,11 +11,19 @@
  *
  * PWO_TEST_SERVICES=pulsar (or =kube) starts only one side, for quick local
  * runs of a single file; tests needing the other side then fail loudly.
+ * When the addresses are already in the environment (PWO_TEST_PULSAR_URL...,
+ * PWO_TEST_KUBECONFIG, for example from a long-running `npm run local`), that
+ * side is used as given and not started.
+ *
+ * Service directories are named after this process, so concurrent runs do
+ * not collide; services left behind by dead runs are reaped first.
  */
 import { PulsarStandalone } from '../../scripts/dev/pulsar-standalone.ts';
 import { JavaWebSocketProxy } from '../../scripts/dev/java-websocket-proxy.ts';
 import { KubeControlPlane } from '../../scripts/dev/kube-control-plane.ts';
 import { progress, secondsSince } from '../../scripts/dev/progress.ts';
+import { reapOrphans } from '../../scripts/dev/managed-process.ts';
+import { runDir } from '../../scripts/dev/paths.ts';
 import { ENV_KEYS } from './test-env.ts';
 
 let pulsar: PulsarStandalone | undefined;
@@ -23,27 +31,35 @@ let javaProxy: JavaWebSocketProxy | undefined;
 let kube: KubeControlPlane | undefined;
 
 function wanted(service: 'pulsar' | 'kube'): boolean {
+  const given = service === 'pulsar' ? ENV_KEYS.pulsarUrl : ENV_KEYS.kubeconfig;
+  if ((process.env[given] ?? '') !== '') {
+    progress('setup', `using the ${service} given by ${given}`);
+    return false;
+  }
   const list = process.env['PWO_TEST_SERVICES'];
   return list === undefined || list === '' || list.split(',').includes(service);
 }
 
 async function startPulsarSide(): Promise<void> {
-  pulsar = await PulsarStandalone.start({ name: 'test-pulsar' });
+  pulsar = await PulsarStandalone.start({ name: `test-pulsar-${process.pid}` });
   process.env[ENV_KEYS.pulsarUrl] = pulsar.endpoints.serviceUrl;
   process.env[ENV_KEYS.pulsarAdminUrl] = pulsar.endpoints.adminUrl;
   process.env[ENV_KEYS.pulsarWsUrl] = pulsar.endpoints.wsUrl;
-  javaProxy = await JavaWebSocketProxy.start(pulsar.endpoints, { name: 'test-java-ws-proxy' });
+  javaProxy = await JavaWebSocketProxy.start(pulsar.endpoints, {
+    name: `test-java-ws-proxy-${process.pid}`,
+  });
   process.env[ENV_KEYS.javaProxyWsUrl] = javaProxy.wsUrl;
 }
 
 async function startKubeSide(): Promise<void> {
-  kube = await KubeControlPlane.start({ name: 'test-kube' });
+  kube = await KubeControlPlane.start({ name: `test-kube-${process.pid}` });
   process.env[ENV_KEYS.kubeconfig] = kube.endpoints.kubeconfig;
   process.env[ENV_KEYS.kubeServer] = kube.endpoints.server;
 }
 
 export async function globalSetup(): Promise<void> {
   const t0 = performance.now();
+  await reapOrphans(runDir('pids'));
   const jobs: Promise<void>[] = [];
   if (wanted('pulsar')) jobs.push(startPulsarSide());
   if (wanted('kube')) jobs.push(startKubeSide());
@@ -61,7 +77,7 @@ export async function globalSetup(): Promise<void> {
 
 export async function globalTeardown(): Promise<void> {
   const t0 = performance.now();
-  await Promise.allSettled([javaProxy?.stop(), kube?.stop()]);
-  await pulsar?.stop();
+  await Promise.allSettled([javaProxy?.destroy(), kube?.destroy()]);
+  await pulsar?.destroy();
   progress('setup', `test dependencies stopped in ${secondsSince(t0)}s`);
 }
