@@ -41,6 +41,8 @@ export const PULSAR_ERROR_CODES = {
   PULSAR_ERR_INVALID_ARGUMENT: { retryable: false },
   PULSAR_ERR_INVALID_URL: { retryable: false },
   PULSAR_ERR_TLS_CONFIG: { retryable: false },
+  PULSAR_ERR_PRODUCER_QUEUE_FULL: { retryable: true },
+  PULSAR_ERR_MESSAGE_TOO_LARGE: { retryable: false },
 } as const satisfies Record<string, { retryable: boolean }>;
 
 /** One of the stable `PULSAR_ERR_*` codes. */
