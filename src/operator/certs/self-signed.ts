@@ -1,3 +1,5 @@
+// Must precede @peculiar/x509: its dependency tsyringe needs Reflect metadata at import time.
+import './reflect-metadata-shim.ts';
 import { X509Certificate as NodeX509Certificate, createPrivateKey, webcrypto } from 'node:crypto';
 import {
   BasicConstraintsExtension,
