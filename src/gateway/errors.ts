@@ -160,6 +160,9 @@ export const PULSAR_ERROR_HTTP: Readonly<
   PULSAR_ERR_FRAME_TOO_LARGE: { code: 'GW_ERR_INTERNAL', httpStatus: 500 },
   PULSAR_ERR_INVALID_URL: { code: 'GW_ERR_INTERNAL', httpStatus: 500 },
   PULSAR_ERR_TLS_CONFIG: { code: 'GW_ERR_INTERNAL', httpStatus: 500 },
+  // Send-path errors; at the handshake they can only be "anything else".
+  PULSAR_ERR_PRODUCER_QUEUE_FULL: { code: 'GW_ERR_INTERNAL', httpStatus: 500 },
+  PULSAR_ERR_MESSAGE_TOO_LARGE: { code: 'GW_ERR_INTERNAL', httpStatus: 500 },
 };
 
 /** Which resource a handshake was creating; selects the reference's message prefix (§3.3). */
@@ -214,6 +217,10 @@ export const JAVA_EXCEPTION_NAMES: Readonly<Record<string, string>> = {
     'org.apache.pulsar.client.api.PulsarClientException$AuthorizationException',
   PULSAR_ERR_INVALID_ARGUMENT:
     'org.apache.pulsar.client.api.PulsarClientException$InvalidMessageException',
+  PULSAR_ERR_MESSAGE_TOO_LARGE:
+    'org.apache.pulsar.client.api.PulsarClientException$InvalidMessageException',
+  PULSAR_ERR_PRODUCER_QUEUE_FULL:
+    'org.apache.pulsar.client.api.PulsarClientException$ProducerQueueIsFullError',
 };
 
 /** `send-error:8` text for a failed send: `<Java exception class>: <message>`. */

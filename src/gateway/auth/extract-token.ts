@@ -7,7 +7,7 @@ export type TokenSource = 'header' | 'query' | 'subprotocol';
  * Subprotocol entry prefixes that carry a token (browsers cannot set `Authorization`):
  * `bearer.<token>` for tokens made of RFC 7230 token characters (every JWT is), and
  * `base64url.bearer.<base64url(token)>` (unpadded) for anything else — the same idea as
- * Kubernetes' `base64url.bearer.authorization.k8s.io.<token>`. docs/gateway-auth.md.
+ * Kubernetes' `base64url.bearer.authorization.k8s.io.<token>` (docs/compatibility.md).
  */
 export const TOKEN_PROTOCOL_PREFIX = 'bearer.';
 /** See {@link TOKEN_PROTOCOL_PREFIX}. */
