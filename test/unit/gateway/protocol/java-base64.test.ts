@@ -19,7 +19,9 @@ describe('decodeJavaBase64 (java.util.Base64 basic decoder)', () => {
     ['SGVsbG8gV29ybGQ=', Buffer.from('Hello World').toString('hex')],
   ];
   for (const [s, h] of ok)
-    it(`decodes ${JSON.stringify(s)}`, () => { assert.equal(hex(decodeJavaBase64(s)), h); });
+    it(`decodes ${JSON.stringify(s)}`, () => {
+      assert.equal(hex(decodeJavaBase64(s)), h);
+    });
 
   const bad: [string, string][] = [
     ['aGk==', 'Input byte array has incorrect ending byte at 4'],
@@ -37,7 +39,9 @@ describe('decodeJavaBase64 (java.util.Base64 basic decoder)', () => {
     ['aGk=aGk=', 'Input byte array has incorrect ending byte at 4'],
   ];
   for (const [s, message] of bad) {
-    it(`rejects ${JSON.stringify(s)}`, () => { assert.throws(() => decodeJavaBase64(s), { message }); });
+    it(`rejects ${JSON.stringify(s)}`, () => {
+      assert.throws(() => decodeJavaBase64(s), { message });
+    });
   }
 
   it('agrees with Node for every valid encoding, with and without padding', () => {

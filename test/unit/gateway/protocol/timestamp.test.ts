@@ -31,7 +31,10 @@ describe('parseTimestamp (ISO_OFFSET_DATE_TIME)', () => {
     ['2024-06-19T07:13:57.Z', base],
     ['2024-02-29T00:00:00Z', Date.UTC(2024, 1, 29)],
   ];
-  for (const [s, v] of ok) it(`parses ${s}`, () => { assert.equal(parseTimestamp(s), v); });
+  for (const [s, v] of ok)
+    it(`parses ${s}`, () => {
+      assert.equal(parseTimestamp(s), v);
+    });
   it('round-trips formatTimestamp', () => {
     for (const ms of [0, base, base + 1, base + 10, base + 999, 4102444800000]) {
       assert.equal(parseTimestamp(formatTimestamp(ms)), ms);
@@ -51,5 +54,7 @@ describe('parseTimestamp (ISO_OFFSET_DATE_TIME)', () => {
     ['2024-06-19T07:13:57.1234567890Z', /could not be parsed at index 29/],
   ];
   for (const [s, re] of bad)
-    it(`rejects ${JSON.stringify(s)}`, () => { assert.throws(() => parseTimestamp(s), re); });
+    it(`rejects ${JSON.stringify(s)}`, () => {
+      assert.throws(() => parseTimestamp(s), re);
+    });
 });
