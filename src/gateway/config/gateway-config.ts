@@ -5,42 +5,54 @@ import { GatewayError } from '../errors.ts';
 /** Environment variable prefix of every key: `server.bindAddress` → `PULSAR_WS_GATEWAY_SERVER_BIND_ADDRESS`. */
 export const ENV_PREFIX = 'PULSAR_WS_GATEWAY_';
 
-/** The gateway's configuration (frozen). Units are in the names; defaults in {@link CONFIG_KEYS}. */
+/**
+ * The gateway's configuration (frozen). The YAML layout is the operator's contract
+ * (`src/operator/resources/gateway-config.ts`, docs/gateway-configuration.md): the operator
+ * renders `gateway.yaml` in exactly this shape. Units are in the names; defaults in
+ * {@link CONFIG_KEYS}.
+ */
 export interface GatewayConfig {
-  server: {
-    bindAddress: string;
-    port: number;
-    tlsPort: number | undefined;
-    tlsCertFile: string | undefined;
-    tlsKeyFile: string | undefined;
-  };
-  metricsPort: number;
+  /** Config format version; only 1 is known. */
+  version: number;
+  server: { bindAddress: string; port: number; tlsPort: number | undefined };
+  /** Client-facing TLS files (PEM), watched and reloaded. Both set when `server.tlsPort` is. */
+  tls: { certFile: string | undefined; keyFile: string | undefined };
   pulsar: {
     serviceUrl: string;
-    tlsTrustCertsFile: string | undefined;
-    tlsHostnameVerification: boolean;
-    tlsAllowInsecure: boolean;
-    authTokenFile: string | undefined;
+    tls: {
+      trustCertsFile: string | undefined;
+      hostnameVerification: boolean;
+      allowInsecureConnection: boolean;
+    };
+    authentication: { tokenFile: string | undefined };
   };
   auth: {
     mode: 'none' | 'jwt' | 'passthrough';
-    jwtKeyFile: string | undefined;
-    jwtAlgorithm: 'HS256' | 'RS256' | 'ES256';
-    jwtSecretEncoding: 'raw' | 'base64';
-    issuer: string | undefined;
-    audience: readonly string[];
-    roleClaim: string;
+    jwt: {
+      keyFile: string | undefined;
+      algorithm: 'HS256' | 'RS256' | 'ES256';
+      secretEncoding: 'raw' | 'base64';
+      issuer: string | undefined;
+      audience: readonly string[];
+      roleClaim: string;
+    };
+    identityForwarding: 'clientToken' | 'originalPrincipal';
   };
   websocket: {
     maxConnections: number;
     maxFrameSizeBytes: number;
-    idleTimeoutMs: number;
-    pingIntervalMs: number;
+    idleTimeoutSeconds: number;
+    pingIntervalSeconds: number;
     allowedOrigins: readonly string[];
+    /** Query-parameter defaults for producers (applied when the client omits the parameter). */
+    producerDefaults: Readonly<Record<string, string>>;
+    /** Query-parameter defaults for consumers and readers. */
+    consumerDefaults: Readonly<Record<string, string>>;
+    maxInflightSendsPerProducer: number;
+    maxBufferedBytesPerSession: number;
   };
-  producer: { maxInflightSends: number };
-  consumer: { maxBufferedBytes: number };
-  drainGraceMs: number;
+  metrics: { port: number; enabled: boolean };
+  shutdown: { drainTimeoutSeconds: number };
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
 }
 
@@ -49,7 +61,8 @@ type Kind =
   | { type: 'int'; default: number | undefined; min: number; max: number }
   | { type: 'bool'; default: boolean }
   | { type: 'enum'; default: string; values: readonly string[] }
-  | { type: 'list'; default: readonly string[] };
+  | { type: 'list'; default: readonly string[] }
+  | { type: 'map'; default: Readonly<Record<string, string>> };
 
 /** One configuration key. */
 export type ConfigKey = { key: string; description: string } & Kind;
@@ -58,10 +71,17 @@ const PORT = { min: 1, max: 65535 } as const;
 const INT_MAX = 2 ** 31 - 1;
 
 /**
- * Every key, its type, default and meaning. The source of `--help` and of
- * docs/gateway-configuration.md's table.
+ * Every key, its type, default and meaning. The source of `--help`.
  */
 export const CONFIG_KEYS: readonly ConfigKey[] = [
+  {
+    key: 'version',
+    type: 'int',
+    default: 1,
+    min: 1,
+    max: 1,
+    description: 'Config format version.',
+  },
   {
     key: 'server.bindAddress',
     type: 'string',
@@ -80,26 +100,19 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'int',
     default: undefined,
     ...PORT,
-    description: 'TLS (wss://) port; needs tlsCertFile and tlsKeyFile.',
+    description: 'TLS (wss://) port; needs tls.certFile and tls.keyFile.',
   },
   {
-    key: 'server.tlsCertFile',
+    key: 'tls.certFile',
     type: 'string',
     default: undefined,
     description: 'PEM certificate chain for wss://, reloaded when it changes.',
   },
   {
-    key: 'server.tlsKeyFile',
+    key: 'tls.keyFile',
     type: 'string',
     default: undefined,
     description: 'PEM private key for wss://, reloaded when it changes.',
-  },
-  {
-    key: 'metricsPort',
-    type: 'int',
-    default: 9090,
-    ...PORT,
-    description: 'Port of /metrics, /healthz and /readyz.',
   },
   {
     key: 'pulsar.serviceUrl',
@@ -108,25 +121,25 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description: 'Broker URL, pulsar:// or pulsar+ssl://.',
   },
   {
-    key: 'pulsar.tlsTrustCertsFile',
+    key: 'pulsar.tls.trustCertsFile',
     type: 'string',
     default: undefined,
-    description: 'PEM CA bundle trusted for pulsar+ssl://.',
+    description: 'PEM CA bundle trusted for pulsar+ssl:// (default: system store).',
   },
   {
-    key: 'pulsar.tlsHostnameVerification',
+    key: 'pulsar.tls.hostnameVerification',
     type: 'bool',
     default: true,
     description: 'Check the broker certificate host name.',
   },
   {
-    key: 'pulsar.tlsAllowInsecure',
+    key: 'pulsar.tls.allowInsecureConnection',
     type: 'bool',
     default: false,
     description: 'Accept any broker certificate (testing only).',
   },
   {
-    key: 'pulsar.authTokenFile',
+    key: 'pulsar.authentication.tokenFile',
     type: 'string',
     default: undefined,
     description: "File with the gateway's own broker token (proxy role); re-read on change.",
@@ -137,42 +150,53 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     default: 'none',
     values: ['none', 'jwt', 'passthrough'],
     description:
-      'none: no client auth; jwt: verify client tokens here; passthrough: hand the client token to the broker.',
+      'none: no client auth; jwt: verify client tokens here; passthrough: the broker alone authenticates.',
   },
   {
-    key: 'auth.jwtKeyFile',
+    key: 'auth.jwt.keyFile',
     type: 'string',
     default: undefined,
-    description:
-      'Verification key: HMAC secret (HS256) or PEM/DER public key (RS256/ES256). Required for mode jwt.',
+    description: 'HMAC secret (HS256) or PEM/DER public key (RS256/ES256). Required for mode jwt.',
   },
   {
-    key: 'auth.jwtAlgorithm',
+    key: 'auth.jwt.algorithm',
     type: 'enum',
     default: 'HS256',
     values: ['HS256', 'RS256', 'ES256'],
     description: 'The only algorithm accepted.',
   },
   {
-    key: 'auth.jwtSecretEncoding',
+    key: 'auth.jwt.secretEncoding',
     type: 'enum',
     default: 'raw',
     values: ['raw', 'base64'],
     description: 'How the HS256 secret file is stored (Pulsar writes raw bytes).',
   },
   {
-    key: 'auth.issuer',
+    key: 'auth.jwt.issuer',
     type: 'string',
     default: undefined,
     description: 'Required iss claim, if set.',
   },
   {
-    key: 'auth.audience',
+    key: 'auth.jwt.audience',
     type: 'list',
     default: [],
     description: 'Accepted aud values (comma-separated); empty = not checked.',
   },
-  { key: 'auth.roleClaim', type: 'string', default: 'sub', description: 'Claim holding the role.' },
+  {
+    key: 'auth.jwt.roleClaim',
+    type: 'string',
+    default: 'sub',
+    description: 'Claim holding the role.',
+  },
+  {
+    key: 'auth.identityForwarding',
+    type: 'enum',
+    default: 'clientToken',
+    values: ['clientToken', 'originalPrincipal'],
+    description: "How the client's identity reaches the broker.",
+  },
   {
     key: 'websocket.maxConnections',
     type: 'int',
@@ -190,17 +214,17 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description: 'Largest text message accepted; larger closes with 1009.',
   },
   {
-    key: 'websocket.idleTimeoutMs',
+    key: 'websocket.idleTimeoutSeconds',
     type: 'int',
-    default: 300000,
+    default: 300,
     min: 0,
     max: INT_MAX,
     description: 'Close idle sessions with 1001 after this long; 0 = never.',
   },
   {
-    key: 'websocket.pingIntervalMs',
+    key: 'websocket.pingIntervalSeconds',
     type: 'int',
-    default: 30000,
+    default: 30,
     min: 0,
     max: INT_MAX,
     description: 'Server ping interval (keepalive); 0 = off.',
@@ -212,7 +236,19 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description: 'Allowed Origin values (comma-separated); empty = any origin.',
   },
   {
-    key: 'producer.maxInflightSends',
+    key: 'websocket.producerDefaults',
+    type: 'map',
+    default: {},
+    description: 'Producer query-parameter defaults (k=v,k2=v2 on the command line).',
+  },
+  {
+    key: 'websocket.consumerDefaults',
+    type: 'map',
+    default: {},
+    description: 'Consumer/reader query-parameter defaults (k=v,k2=v2).',
+  },
+  {
+    key: 'websocket.maxInflightSendsPerProducer',
     type: 'int',
     default: 1000,
     min: 1,
@@ -220,7 +256,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description: 'Stop reading a producer socket while this many sends are unanswered.',
   },
   {
-    key: 'consumer.maxBufferedBytes',
+    key: 'websocket.maxBufferedBytesPerSession',
     type: 'int',
     default: 4194304,
     min: 1024,
@@ -228,9 +264,17 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description: 'Stop delivering to a client whose socket buffers more than this.',
   },
   {
-    key: 'drainGraceMs',
+    key: 'metrics.port',
     type: 'int',
-    default: 30000,
+    default: 9090,
+    ...PORT,
+    description: 'Port of /healthz, /readyz and /metrics.',
+  },
+  { key: 'metrics.enabled', type: 'bool', default: true, description: 'Serve /metrics.' },
+  {
+    key: 'shutdown.drainTimeoutSeconds',
+    type: 'int',
+    default: 30,
     min: 0,
     max: INT_MAX,
     description: 'Time allowed for a graceful drain on SIGTERM.',
@@ -402,6 +446,8 @@ function convert(def: ConfigKey, r: RawValue): unknown {
         throw bad(def, r, `is not one of ${def.values.join(', ')}`);
       }
       return v;
+    case 'map':
+      return convertMap(def, r);
     case 'list':
       if (Array.isArray(v)) {
         if (!v.every((x) => typeof x === 'string')) throw bad(def, r, 'is not a list of strings');
@@ -415,15 +461,38 @@ function convert(def: ConfigKey, r: RawValue): unknown {
   }
 }
 
+function convertMap(def: ConfigKey, r: RawValue): Record<string, string> {
+  const v = r.value;
+  const out: Record<string, string> = {};
+  if (typeof v === 'string') {
+    for (const pair of v.split(',')) {
+      if (pair.trim() === '') continue;
+      const eq = pair.indexOf('=');
+      if (eq <= 0) throw bad(def, r, 'is not a list of key=value pairs');
+      out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+    }
+    return out;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw bad(def, r, 'is not a mapping');
+  for (const [k, x] of Object.entries(v)) {
+    if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean') {
+      throw bad(def, r, `has a non-scalar value for ${k}`);
+    }
+    out[k] = String(x);
+  }
+  return out;
+}
+
 function crossCheck(c: GatewayConfig): void {
-  if (c.server.tlsPort !== undefined && (!c.server.tlsCertFile || !c.server.tlsKeyFile)) {
-    throw configError('server.tlsPort needs server.tlsCertFile and server.tlsKeyFile');
+  if (c.server.tlsPort !== undefined && (!c.tls.certFile || !c.tls.keyFile)) {
+    throw configError('server.tlsPort needs tls.certFile and tls.keyFile');
   }
-  if (c.server.tlsPort === c.server.port || c.metricsPort === c.server.port) {
-    throw configError('server.port, server.tlsPort and metricsPort must differ');
+  if (c.server.tlsPort === c.server.port || c.metrics.port === c.server.port) {
+    throw configError('server.port, server.tlsPort and metrics.port must differ');
   }
-  if (c.auth.mode === 'jwt' && c.auth.jwtKeyFile === undefined) {
-    throw configError('auth.mode jwt needs auth.jwtKeyFile');
+  if (c.auth.mode === 'jwt' && c.auth.jwt.keyFile === undefined) {
+    throw configError('auth.mode jwt needs auth.jwt.keyFile');
   }
   if (!/^pulsar(\+ssl)?:\/\/./.test(c.pulsar.serviceUrl)) {
     throw configError(
@@ -457,13 +526,21 @@ export function helpText(): string {
     '',
     "Apache Pulsar's WebSocket API, wire-compatible with Pulsar's WebSocket proxy.",
     'Precedence: flags > environment > YAML file > defaults. The file may also be given as',
-    `${ENV_PREFIX}CONFIG. YAML keys nest on the dots (server: {port: 8080}).`,
+    `${ENV_PREFIX}CONFIG. YAML keys nest on the dots (server: {port: 8080}); the operator renders this file.`,
     '',
     'Keys:',
   ];
   for (const d of CONFIG_KEYS) {
     const def =
-      d.type === 'list' ? d.default.join(',') : d.default === undefined ? '' : String(d.default);
+      d.type === 'list'
+        ? d.default.join(',')
+        : d.type === 'map'
+          ? Object.entries(d.default)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(',')
+          : d.default === undefined
+            ? ''
+            : String(d.default);
     const kind = d.type === 'enum' ? d.values.join('|') : d.type;
     lines.push(`  --${d.key} <${kind}>${def === '' ? '' : ` (default ${def})`}`);
     lines.push(`      ${d.description} Env: ${envName(d.key)}`);

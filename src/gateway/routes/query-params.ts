@@ -85,3 +85,19 @@ export function splitRequestTarget(target: string): { rawPath: string; rawQuery:
   if (q < 0) return { rawPath: target, rawQuery: '' };
   return { rawPath: target.slice(0, q), rawQuery: target.slice(q + 1) };
 }
+
+/**
+ * The query with configured defaults (`websocket.producerDefaults` / `consumerDefaults`) added
+ * for keys the client did not send; the client's values always win. The result is parsed by the
+ * endpoint's params parser like any query, so a bad default fails the same way.
+ */
+export function withDefaultParams(
+  query: QueryParams,
+  defaults: Readonly<Record<string, string>>,
+): QueryParams {
+  const keys = Object.keys(defaults);
+  if (keys.length === 0) return query;
+  const merged = new Map(query);
+  for (const k of keys) if (!merged.has(k)) merged.set(k, defaults[k]!);
+  return merged;
+}

@@ -30,12 +30,13 @@ describe('loadGatewayConfig', () => {
   it('has the documented defaults and is frozen', () => {
     const c = load();
     assert.equal(c.server.port, 8080);
-    assert.equal(c.metricsPort, 9090);
+    assert.equal(c.metrics.port, 9090);
     assert.equal(c.websocket.maxFrameSizeBytes, 1048576);
-    assert.equal(c.websocket.idleTimeoutMs, 300000);
-    assert.equal(c.websocket.pingIntervalMs, 30000);
+    assert.equal(c.websocket.idleTimeoutSeconds, 300);
+    assert.equal(c.websocket.pingIntervalSeconds, 30);
     assert.equal(c.auth.mode, 'none');
-    assert.equal(c.auth.roleClaim, 'sub');
+    assert.equal(c.auth.jwt.roleClaim, 'sub');
+    assert.equal(c.version, 1);
     assert.deepEqual(c.websocket.allowedOrigins, []);
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.server));
   });
@@ -43,7 +44,7 @@ describe('loadGatewayConfig', () => {
     const file =
       'server:\n  port: 1000\n  bindAddress: 127.0.0.1\nwebsocket:\n  allowedOrigins: [https://a]\nlog:\n  level: debug\n';
     const c = load(
-      ['--config', 'x.yaml', '--server.port=3000', '--pulsar.tlsAllowInsecure'],
+      ['--config', 'x.yaml', '--server.port=3000', '--pulsar.tls.allowInsecureConnection'],
       {
         PULSAR_WS_GATEWAY_SERVER_PORT: '2000',
         PULSAR_WS_GATEWAY_LOG_LEVEL: 'warn',
@@ -55,17 +56,20 @@ describe('loadGatewayConfig', () => {
     assert.equal(c.server.bindAddress, '127.0.0.1');
     assert.equal(c.log.level, 'warn');
     assert.deepEqual(c.websocket.allowedOrigins, ['https://a']);
-    assert.equal(c.pulsar.tlsAllowInsecure, true);
-    assert.equal(load(['--pulsar.tlsAllowInsecure', 'false']).pulsar.tlsAllowInsecure, false);
+    assert.equal(c.pulsar.tls.allowInsecureConnection, true);
+    assert.equal(
+      load(['--pulsar.tls.allowInsecureConnection', 'false']).pulsar.tls.allowInsecureConnection,
+      false,
+    );
   });
   it('reads the file from PULSAR_WS_GATEWAY_CONFIG and lists from comma-separated strings', () => {
     const c = load(
       [],
-      { PULSAR_WS_GATEWAY_CONFIG: 'f', PULSAR_WS_GATEWAY_AUTH_AUDIENCE: 'a, b' },
-      'metricsPort: 9100',
+      { PULSAR_WS_GATEWAY_CONFIG: 'f', PULSAR_WS_GATEWAY_AUTH_JWT_AUDIENCE: 'a, b' },
+      'metrics:\n  port: 9100',
     );
-    assert.equal(c.metricsPort, 9100);
-    assert.deepEqual(c.auth.audience, ['a', 'b']);
+    assert.equal(c.metrics.port, 9100);
+    assert.deepEqual(c.auth.jwt.audience, ['a', 'b']);
   });
   it('names the key, the source and the value in errors', () => {
     fails(
@@ -89,13 +93,58 @@ describe('loadGatewayConfig', () => {
     fails(/needs a value/, ['--server.port']);
     fails(/Unexpected argument/, ['serve']);
     fails(/tlsPort needs/, ['--server.tlsPort', '8443']);
-    fails(/auth\.mode jwt needs auth\.jwtKeyFile/, ['--auth.mode', 'jwt']);
+    fails(/auth\.mode jwt needs auth\.jwt\.keyFile/, ['--auth.mode', 'jwt']);
     fails(/pulsar\.serviceUrl/, ['--pulsar.serviceUrl', 'http://x']);
-    fails(/must differ/, ['--metricsPort', '8080']);
+    fails(/must differ/, ['--metrics.port', '8080']);
+    fails(/Invalid version/, ['--config=f'], {}, 'version: 2');
     assert.throws(
       () =>
         loadGatewayConfig({ argv: [], env: { PULSAR_WS_GATEWAY_CONFIG: '/nonexistent/x.yaml' } }),
       /Cannot read config file \/nonexistent\/x\.yaml/,
+    );
+  });
+  it('reads the file the operator renders (src/operator/resources/gateway-config.ts)', () => {
+    const file = [
+      'version: 1',
+      'server: {bindAddress: 0.0.0.0, port: 8080, tlsPort: 8443}',
+      'tls: {certFile: /etc/pulsar-ws-gateway/tls/tls.crt, keyFile: /etc/pulsar-ws-gateway/tls/tls.key}',
+      'pulsar:',
+      '  serviceUrl: pulsar+ssl://broker:6651',
+      '  tls: {trustCertsFile: /ca.crt, hostnameVerification: false, allowInsecureConnection: false}',
+      '  authentication: {tokenFile: /t}',
+      'auth:',
+      '  mode: jwt',
+      '  jwt: {keyFile: /k, algorithm: RS256, issuer: me, audience: pulsar}',
+      '  identityForwarding: originalPrincipal',
+      'websocket:',
+      '  maxConnections: 10',
+      '  maxFrameSizeBytes: 2048',
+      '  idleTimeoutSeconds: 60',
+      '  pingIntervalSeconds: 0',
+      '  allowedOrigins: []',
+      '  producerDefaults: {batchingEnabled: true, sendTimeoutMillis: 1000}',
+      '  consumerDefaults: {}',
+      'metrics: {port: 9090, enabled: false}',
+      'shutdown: {drainTimeoutSeconds: 5}',
+    ].join('\n');
+    const c = load(['--config', 'gateway.yaml'], {}, file);
+    assert.equal(c.server.tlsPort, 8443);
+    assert.equal(c.tls.keyFile, '/etc/pulsar-ws-gateway/tls/tls.key');
+    assert.equal(c.pulsar.tls.hostnameVerification, false);
+    assert.equal(c.pulsar.authentication.tokenFile, '/t');
+    assert.equal(c.auth.jwt.algorithm, 'RS256');
+    assert.deepEqual(c.auth.jwt.audience, ['pulsar']);
+    assert.equal(c.auth.identityForwarding, 'originalPrincipal');
+    assert.deepEqual(
+      { ...c.websocket.producerDefaults },
+      { batchingEnabled: 'true', sendTimeoutMillis: '1000' },
+    );
+    assert.equal(c.metrics.enabled, false);
+    assert.equal(c.shutdown.drainTimeoutSeconds, 5);
+    const d = load(['--websocket.consumerDefaults', 'pullMode=true, receiverQueueSize=10']);
+    assert.deepEqual(
+      { ...d.websocket.consumerDefaults },
+      { pullMode: 'true', receiverQueueSize: '10' },
     );
   });
   it('prints help listing every key with its env name', () => {
@@ -108,6 +157,9 @@ describe('loadGatewayConfig', () => {
   });
   it('derives env names from keys', () => {
     assert.equal(envName('server.bindAddress'), 'PULSAR_WS_GATEWAY_SERVER_BIND_ADDRESS');
-    assert.equal(envName('metricsPort'), 'PULSAR_WS_GATEWAY_METRICS_PORT');
+    assert.equal(
+      envName('pulsar.tls.trustCertsFile'),
+      'PULSAR_WS_GATEWAY_PULSAR_TLS_TRUST_CERTS_FILE',
+    );
   });
 });

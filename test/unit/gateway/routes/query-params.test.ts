@@ -4,6 +4,7 @@ import { isGatewayError } from '../../../../src/gateway/errors.ts';
 import {
   parseQueryString,
   splitRequestTarget,
+  withDefaultParams,
 } from '../../../../src/gateway/routes/query-params.ts';
 
 describe('parseQueryString', () => {
@@ -47,5 +48,18 @@ describe('splitRequestTarget', () => {
       rawQuery: 'a=1?b',
     });
     assert.deepEqual(splitRequestTarget('/p'), { rawPath: '/p', rawQuery: '' });
+  });
+});
+
+describe('withDefaultParams', () => {
+  it('adds defaults only for keys the client did not send', () => {
+    const q = withDefaultParams(parseQueryString('a=1'), { a: '9', b: '2' });
+    assert.deepEqual(
+      [...q],
+      [
+        ['a', '1'],
+        ['b', '2'],
+      ],
+    );
   });
 });
