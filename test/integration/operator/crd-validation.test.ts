@@ -5,11 +5,17 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import {
+  ApiextensionsV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubernetesObject,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
+import { load } from 'js-yaml';
 import { kubeConfig, uniqueName } from '../../helpers/test-env.ts';
 import { installGatewayCrd } from '../../helpers/install-crd.ts';
 import { applyDefaults } from '../../../src/operator/api/v1alpha1/defaults.ts';
@@ -17,8 +23,23 @@ import {
   CRD_GROUP,
   CRD_PLURAL,
   CRD_VERSION,
+  FIELD_MANAGER,
 } from '../../../src/operator/api/v1alpha1/constants.ts';
-import type { PulsarWebSocketGatewaySpec } from '../../../src/operator/api/v1alpha1/types.ts';
+import type {
+  PulsarWebSocketGateway,
+  PulsarWebSocketGatewaySpec,
+} from '../../../src/operator/api/v1alpha1/types.ts';
+import {
+  buildDesiredState,
+  tlsSecretNameFor,
+} from '../../../src/operator/resources/desired-state.ts';
+import { childNames, serviceDnsNames } from '../../../src/operator/resources/names.ts';
+import {
+  createCa,
+  createServerCertificate,
+  parseCertificate,
+  renewalTime,
+} from '../../../src/operator/certs/self-signed.ts';
 
 const kc = kubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
@@ -76,7 +97,7 @@ describe('PulsarWebSocketGateway CRD on the real API server', () => {
 
   it('accepts a minimal resource and stores the same defaults as applyDefaults()', async () => {
     const spec: PulsarWebSocketGatewaySpec = { pulsar };
-    const created = await create('minimal', spec);
+    const created = await create('defaults-minimal', spec);
     assert.deepEqual(created['spec'], applyDefaults(spec));
     const stored = created['spec'];
     assert.equal(stored.replicas, 1);
@@ -237,4 +258,155 @@ describe('PulsarWebSocketGateway CRD on the real API server', () => {
     })) as { spec: { replicas: number } };
     assert.equal(got.spec.replicas, 3);
   });
+
+  it('accepts every object buildDesiredState produces (server-side apply, dry-run)', async () => {
+    const spec: PulsarWebSocketGatewaySpec = {
+      pulsar: {
+        serviceUrl: 'pulsar+ssl://broker:6651',
+        tls: { trustedCaSecret: { name: 'broker-ca' } },
+        authentication: { token: { secretKeyRef: { name: 'gw-token' } } },
+      },
+      auth: {
+        mode: 'jwt',
+        jwt: { keySecretRef: { name: 'jwt' } },
+        identityForwarding: { mode: 'originalPrincipal' },
+      },
+      tls: { mode: 'selfSigned', dnsNames: ['ws.example.com'] },
+      service: {
+        type: 'LoadBalancer',
+        loadBalancerSourceRanges: ['10.0.0.0/8'],
+        annotations: { a: 'b' },
+      },
+      metrics: { serviceMonitor: { enabled: true } },
+      autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 6 },
+      podDisruptionBudget: { minAvailable: '50%' },
+      template: {
+        pod: {
+          metadata: { labels: { team: 'a' } },
+          tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoSchedule' }],
+          affinity: {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 1, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname' } },
+              ],
+            },
+          },
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: 'topology.kubernetes.io/zone',
+              whenUnsatisfiable: 'ScheduleAnyway',
+            },
+          ],
+          imagePullSecrets: [{ name: 'regcred' }],
+        },
+        container: {
+          env: [{ name: 'LOG_LEVEL', value: 'debug' }],
+          resources: { requests: { cpu: '250m' } },
+        },
+      },
+    };
+    const gw = (await create('full', spec)) as unknown as PulsarWebSocketGateway;
+    const now = new Date();
+    const names = childNames('full');
+    const dnsNames = serviceDnsNames(names.service, namespace, ['ws.example.com']);
+    const ca = await createCa(`${namespace}/full CA`, { now, validityDays: 3650 });
+    const server = await createServerCertificate(ca, dnsNames, { now, validityDays: 365 });
+    const ext = kc.makeApiClient(ApiextensionsV1Api);
+    const crds = (await ext.listCustomResourceDefinition()).items.map((c) => c.metadata?.name);
+    const certManagerAvailable = crds.includes('certificates.cert-manager.io');
+    const serviceMonitorAvailable = crds.includes('servicemonitors.monitoring.coreos.com');
+    const objects = buildDesiredState(gw, {
+      defaultImage: 'example.invalid/pulsar-websocket-operator:test',
+      secretHashes: { 'broker-ca': 'x', 'gw-token': 'y', jwt: 'z' },
+      certManagerAvailable,
+      serviceMonitorAvailable,
+      tlsSecretName: tlsSecretNameFor(gw),
+      selfSignedTls: {
+        ca,
+        server,
+        dnsNames,
+        renewAt: renewalTime(parseCertificate(server.certPem).notAfter, 30),
+      },
+    });
+    const kinds = objects.map((o) => o.kind);
+    assert.deepEqual(
+      kinds.filter((k) => k !== 'ServiceMonitor'),
+      [
+        'ConfigMap',
+        'Secret',
+        'Secret',
+        'Service',
+        'Deployment',
+        'HorizontalPodAutoscaler',
+        'PodDisruptionBudget',
+      ],
+    );
+    assert.equal(
+      kinds.includes('ServiceMonitor'),
+      serviceMonitorAvailable,
+      'ServiceMonitor only with its CRD',
+    );
+    const client = KubernetesObjectApi.makeApiClient(kc);
+    for (const object of objects) {
+      const applied = await client.patch(
+        object,
+        undefined,
+        'All',
+        FIELD_MANAGER,
+        true,
+        PatchStrategy.ServerSideApply,
+      );
+      assert.equal(applied.metadata?.name, object.metadata?.name, `${object.kind} accepted`);
+      assert.equal(applied.metadata?.ownerReferences?.[0]?.uid, gw.metadata.uid);
+    }
+    // cert-manager mode: with the CRD missing the builder leaves the Certificate out.
+    const cm = buildDesiredState(
+      {
+        ...gw,
+        spec: {
+          ...gw.spec,
+          tls: { mode: 'certManager', certManager: { issuerRef: { name: 'i' } } },
+        },
+      },
+      {
+        defaultImage: 'x',
+        secretHashes: {},
+        certManagerAvailable: false,
+        serviceMonitorAvailable: false,
+        tlsSecretName: undefined,
+      },
+    );
+    assert.ok(!cm.some((o) => o.kind === 'Certificate' || o.kind === 'ServiceMonitor'));
+  });
+
+  const samplesDir = new URL('../../../deploy/samples/', import.meta.url);
+  const samples = readdirSync(samplesDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
+  it('has the five documented samples', () => {
+    assert.deepEqual(samples, [
+      'autoscaling.yaml',
+      'cert-manager.yaml',
+      'jwt-auth.yaml',
+      'minimal.yaml',
+      'self-signed-tls.yaml',
+    ]);
+  });
+  for (const file of samples) {
+    it(`accepts deploy/samples/${file} (server-side dry-run)`, async () => {
+      const body = load(readFileSync(new URL(file, samplesDir), 'utf8')) as {
+        metadata: { name: string };
+      };
+      const created = (await custom.createNamespacedCustomObject({
+        group: CRD_GROUP,
+        version: CRD_VERSION,
+        namespace,
+        plural: CRD_PLURAL,
+        body,
+        dryRun: 'All',
+      })) as { metadata: { name: string } };
+      assert.equal(created.metadata.name, body.metadata.name);
+    });
+  }
 });
