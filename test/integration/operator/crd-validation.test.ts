@@ -12,7 +12,6 @@ import {
   CustomObjectsApi,
   KubernetesObjectApi,
   PatchStrategy,
-  type KubernetesObject,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import { load } from 'js-yaml';
