@@ -1,0 +1,56 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { PULSAR_ERROR_CODES, type PulsarErrorCode } from '../errors.ts';
+
+/**
+ * Producer-side metrics beyond the client's produce-latency histogram: messages waiting for a
+ * receipt, and failed sends by error code. Labels come from the fixed set of PulsarError codes
+ * (bounded, docs/style.md §7.3); no topic or producer label.
+ */
+export interface ProducerMetrics {
+  /** `count` messages entered (positive) or left (negative) the pending state. */
+  pendingChanged(count: number): void;
+  /** A send failed with `code`. */
+  sendFailed(code: PulsarErrorCode): void;
+}
+
+/** Records nothing; used when no registry is injected. */
+export const noopProducerMetrics: ProducerMetrics = Object.freeze({
+  pendingChanged() {},
+  sendFailed() {},
+});
+
+const byRegistry = new WeakMap<Registry, ProducerMetrics>();
+
+/**
+ * The producer metrics registered on `registry` (never the global one). Every producer sharing a
+ * registry shares the same instruments, so registering twice is impossible. All error codes are
+ * pre-created at zero.
+ */
+export function producerMetricsFor(registry: Registry | undefined): ProducerMetrics {
+  if (registry === undefined) return noopProducerMetrics;
+  const existing = byRegistry.get(registry);
+  if (existing !== undefined) return existing;
+  const registers = [registry];
+  const pending = new Gauge({
+    name: 'pulsar_client_producer_pending_messages',
+    help: 'Messages sent by producers and not yet acknowledged by the broker (or failed).',
+    registers,
+  });
+  const errors = new Counter({
+    name: 'pulsar_client_producer_send_errors_total',
+    help: 'Messages whose send failed, by error code.',
+    labelNames: ['code'] as const,
+    registers,
+  });
+  for (const code of Object.keys(PULSAR_ERROR_CODES)) errors.inc({ code }, 0);
+  const metrics: ProducerMetrics = {
+    pendingChanged: (count) => {
+      pending.inc(count);
+    },
+    sendFailed: (code) => {
+      errors.inc({ code });
+    },
+  };
+  byRegistry.set(registry, metrics);
+  return metrics;
+}
