@@ -131,7 +131,7 @@ export class ConsumerSet implements MessageConsumer {
     try {
       return Promise.resolve(this.#routeSync(target));
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
 

@@ -23,7 +23,10 @@ import {
   type ValidationErrorValue,
 } from '../protocol/constants.ts';
 import {
+  EARLIEST_MESSAGE_ID,
+  LATEST_MESSAGE_ID,
   fromMessageIdData,
+  messageIdEquals,
   messageId,
   messageIdToString,
   type MessageId,
@@ -194,7 +197,12 @@ export class PartitionConsumer implements MessageConsumer {
         this.#metrics.outstandingPermits(delta);
       },
     });
-    if (options.startMessageId !== undefined) {
+    // earliest and latest are positions, not messages: nothing precedes them client-side.
+    if (
+      options.startMessageId !== undefined &&
+      !messageIdEquals(options.startMessageId, EARLIEST_MESSAGE_ID) &&
+      !messageIdEquals(options.startMessageId, LATEST_MESSAGE_ID)
+    ) {
       this.#startFilter = {
         start: options.startMessageId,
         inclusive: options.startMessageIdInclusive === true,
@@ -397,6 +405,9 @@ export class PartitionConsumer implements MessageConsumer {
       const c = compareEntries(last, this.#startFilter.start);
       return this.#startFilter.inclusive ? c >= 0 : c > 0;
     }
+    const start = this.durable ? undefined : this.#options.startMessageId;
+    if (start !== undefined && messageIdEquals(start, LATEST_MESSAGE_ID)) return false;
+    if (start !== undefined && messageIdEquals(start, EARLIEST_MESSAGE_ID)) return true;
     if (markDelete !== undefined) return compareEntries(last, markDelete) > 0;
     return true;
   }
@@ -539,7 +550,7 @@ export class PartitionConsumer implements MessageConsumer {
     if (!this.durable) {
       sub.durable = false;
       // §1.10: resume after the last message handed out, else at the requested start.
-      const start = this.#lastDequeued ?? this.#startFilter?.start;
+      const start = this.#lastDequeued ?? this.#startFilter?.start ?? this.#options.startMessageId;
       if (start !== undefined) {
         const data: MessageIdData = {
           ledgerId: BigInt.asUintN(64, start.ledgerId),
