@@ -47,3 +47,10 @@ export {
   type HashingScheme,
   type MessageRoutingMode,
 } from './routing/message-router.ts';
+export { Producer, type ProducerOptions } from './producer/producer.ts';
+export type { ProducerMessage } from './producer/producer-message.ts';
+export {
+  PartitionProducerState,
+  type PartitionProducerStateValue,
+} from './producer/partition-producer.ts';
+export type { ProducerClient } from './producer/producer-connection.ts';
