@@ -74,6 +74,8 @@ const TERMINAL_RECONNECT_ERRORS: ReadonlySet<PulsarErrorCode> = new Set<PulsarEr
   'PULSAR_ERR_NOT_FOUND',
   'PULSAR_ERR_TOPIC_TERMINATED',
   'PULSAR_ERR_PRODUCER_FENCED',
+  // The client (pool) was closed under the producer: nothing can ever connect again.
+  'PULSAR_ERR_CLOSED',
 ]);
 
 /** Options of {@link PartitionProducer}. Times are milliseconds. */

@@ -429,6 +429,25 @@ describe('Producer: reconnects', () => {
     assert.equal(producer.partitions[0]!.state, 'closed');
   });
 
+  it('gives up and fails pending sends when the client is closed under a reconnecting producer', async () => {
+    receipts.auto = false;
+    const producer = await create();
+    const p = producer.send({ payload: payload('a') });
+    await eventually(() => {
+      assert.equal(receipts.held.length, 1);
+    });
+    broker.connections[0]!.destroy();
+    await eventually(() => {
+      assert.equal(producer.partitions[0]!.state, 'reconnecting');
+    });
+    const settled = outcomes([p]);
+    await client.close();
+    clock.advance(100);
+    assert.deepEqual(await settled, ['PULSAR_ERR_CLOSED']);
+    assert.equal(producer.partitions[0]!.state, 'closed');
+    assert.equal(clock.pending, 0, 'no timer left behind');
+  });
+
   it('recreates the producer after CLOSE_PRODUCER from the broker', async () => {
     receipts.auto = false;
     const producer = await create();
