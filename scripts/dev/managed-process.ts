@@ -47,13 +47,16 @@ export class ManagedProcess {
       // service forks die with it.
       detached: true,
     });
+    // A restart reuses this object: the flag must describe the new child, and a late event of
+    // the previous one must not mark the new one dead.
     this.#child = child;
+    this.#exited = false;
     child.on('exit', () => {
-      this.#exited = true;
+      if (this.#child === child) this.#exited = true;
       log.end();
     });
     child.on('error', (err) => {
-      this.#exited = true;
+      if (this.#child === child) this.#exited = true;
       log.write(`spawn error: ${err.message}\n`);
     });
     if (child.pid === undefined) {
