@@ -32,87 +32,79 @@ describe('informer across an API server restart', () => {
     await plane?.destroy();
   });
 
-  // todo: KubeControlPlane.restartApiServer currently fails on its own (etcd stops while the
-  // API server restarts, and the new kube-apiserver exits with "error creating storage
-  // factory: context deadline exceeded"; reproduced without any operator code). Runs and
-  // reports, but does not fail the suite, until the harness is fixed.
-  it(
-    'resumes watching and delivers every change made around the outage',
-    { todo: 'restartApiServer loses etcd (harness issue)' },
-    async () => {
-      const registry = new Registry();
-      const keys: string[] = [];
-      const informer = new Informer<V1ConfigMap>({
-        name: 'configmaps',
-        kubeConfig: kc,
-        namespaces: [namespace],
-        path: (ns) => resourcePath('v1', 'configmaps', ns),
-        list: (ns, labelSelector) =>
-          core.listNamespacedConfigMap({ namespace: ns ?? 'default', labelSelector }),
-        clock: systemClock,
-        logger: silentLogger,
-        registry,
-        resyncPeriodMs: 0,
-        restartInitialMs: 500,
-        restartMaxMs: 3000,
+  it('resumes watching and delivers every change made around the outage', async () => {
+    const registry = new Registry();
+    const keys: string[] = [];
+    const informer = new Informer<V1ConfigMap>({
+      name: 'configmaps',
+      kubeConfig: kc,
+      namespaces: [namespace],
+      path: (ns) => resourcePath('v1', 'configmaps', ns),
+      list: (ns, labelSelector) =>
+        core.listNamespacedConfigMap({ namespace: ns ?? 'default', labelSelector }),
+      clock: systemClock,
+      logger: silentLogger,
+      registry,
+      resyncPeriodMs: 0,
+      restartInitialMs: 500,
+      restartMaxMs: 3000,
+    });
+    informer.addEventHandler(forObject(), {
+      add: (k) => {
+        keys.push(k);
+      },
+    });
+    const mk = (name: string, v: string): Promise<V1ConfigMap> =>
+      core.createNamespacedConfigMap({ namespace, body: { metadata: { name }, data: { v } } });
+    await mk('kept', '1');
+    await mk('doomed', '1');
+    await informer.start();
+    try {
+      await informer.waitForSync(AbortSignal.timeout(10_000));
+      assert.ok(informer.get(namespace, 'kept'));
+      assert.ok(informer.get(namespace, 'doomed'));
+
+      await plane!.restartApiServer(2000);
+      // Right after the API server is back, before the informer's restart delay has
+      // necessarily passed: create, update and delete.
+      await eventually(() => mk('created-after-restart', '1'), 20_000, 200);
+      await core.patchNamespacedConfigMap({
+        namespace,
+        name: 'kept',
+        body: [{ op: 'replace', path: '/data/v', value: '2' }],
       });
-      informer.addEventHandler(forObject(), {
-        add: (k) => {
-          keys.push(k);
+      await core.deleteNamespacedConfigMap({ namespace, name: 'doomed' });
+
+      await eventually(
+        () => {
+          assert.ok(informer.get(namespace, 'created-after-restart'), 'create seen');
+          assert.equal(informer.get(namespace, 'kept')?.data?.['v'], '2', 'update seen');
+          assert.equal(informer.get(namespace, 'doomed'), undefined, 'delete seen');
         },
-      });
-      const mk = (name: string, v: string): Promise<V1ConfigMap> =>
-        core.createNamespacedConfigMap({ namespace, body: { metadata: { name }, data: { v } } });
-      await mk('kept', '1');
-      await mk('doomed', '1');
-      await informer.start();
-      try {
-        await informer.waitForSync(AbortSignal.timeout(10_000));
-        assert.ok(informer.get(namespace, 'kept'));
-        assert.ok(informer.get(namespace, 'doomed'));
-
-        await plane!.restartApiServer(2000);
-        // Right after the API server is back, before the informer's restart delay has
-        // necessarily passed: create, update and delete.
-        await eventually(() => mk('created-after-restart', '1'), 20_000, 200);
-        await core.patchNamespacedConfigMap({
-          namespace,
-          name: 'kept',
-          body: [{ op: 'replace', path: '/data/v', value: '2' }],
-        });
-        await core.deleteNamespacedConfigMap({ namespace, name: 'doomed' });
-
-        await eventually(
-          () => {
-            assert.ok(informer.get(namespace, 'created-after-restart'), 'create seen');
-            assert.equal(informer.get(namespace, 'kept')?.data?.['v'], '2', 'update seen');
-            assert.equal(informer.get(namespace, 'doomed'), undefined, 'delete seen');
-          },
-          30_000,
-          100,
-        );
-        for (const k of ['created-after-restart', 'kept', 'doomed']) {
-          assert.ok(keys.includes(`${namespace}/${k}`), `handler got ${k}`);
-        }
-        const text = await registry.metrics();
-        const restarts = Number(
-          /^informer_restarts_total\{informer="configmaps"\} (\d+)$/m.exec(text)?.[1],
-        );
-        assert.ok(restarts >= 1, `the watch was restarted (${restarts} restarts)`);
-        assert.equal(informer.isWatching(), true);
-
-        // And it keeps watching afterwards.
-        await mk('later', '1');
-        await eventually(
-          () => {
-            assert.ok(informer.get(namespace, 'later'));
-          },
-          10_000,
-          100,
-        );
-      } finally {
-        await informer.stop();
+        30_000,
+        100,
+      );
+      for (const k of ['created-after-restart', 'kept', 'doomed']) {
+        assert.ok(keys.includes(`${namespace}/${k}`), `handler got ${k}`);
       }
-    },
-  );
+      const text = await registry.metrics();
+      const restarts = Number(
+        /^informer_restarts_total\{informer="configmaps"\} (\d+)$/m.exec(text)?.[1],
+      );
+      assert.ok(restarts >= 1, `the watch was restarted (${restarts} restarts)`);
+      assert.equal(informer.isWatching(), true);
+
+      // And it keeps watching afterwards.
+      await mk('later', '1');
+      await eventually(
+        () => {
+          assert.ok(informer.get(namespace, 'later'));
+        },
+        10_000,
+        100,
+      );
+    } finally {
+      await informer.stop();
+    }
+  });
 });
