@@ -607,6 +607,10 @@ export class PartitionConsumer implements MessageConsumer {
     // The broker redelivers everything unacked to the new consumer, so what sits in the local
     // queue would arrive twice (Java `clearReceiverQueue`). Readers resume after #lastDequeued.
     this.#discardQueue();
+    if (!this.durable && this.#lastDequeued !== undefined) {
+      // The broker re-sends the whole batch holding the resume id (§1.10): drop up to it.
+      this.#startFilter = { start: this.#lastDequeued, inclusive: false };
+    }
     this.#unacked?.clear();
     this.#nacks.clear();
     this.#reconnectLoop().catch((err: unknown) => {
