@@ -54,3 +54,29 @@ export {
   type PartitionProducerStateValue,
 } from './producer/partition-producer.ts';
 export type { ProducerClient } from './producer/producer-connection.ts';
+export { Consumer, type SingleTopicConsumerOptions } from './consumer/consumer.ts';
+export {
+  MultiTopicConsumer,
+  type MultiTopicConsumerOptions,
+} from './consumer/multi-topic-consumer.ts';
+export {
+  PartitionConsumer,
+  ConsumerState,
+  type ConsumerStateValue,
+  type PartitionConsumerOptions,
+} from './consumer/partition-consumer.ts';
+export type {
+  ConsumerConnectionProvider,
+  ConsumerMessage,
+  ConsumerOptions,
+  DeadLetterMessage,
+  DeadLetterPolicy,
+  DeadLetterProducer,
+  DeadLetterProducerFactory,
+  FlowMode,
+  InitialPosition,
+  MessageConsumer,
+  SubscriptionType,
+} from './consumer/consumer-types.ts';
+export { deadLetterProducerFactory } from './consumer/dead-letter-producer.ts';
+export { Reader, type ReaderOptions } from './reader/reader.ts';
