@@ -1,4 +1,3 @@
-import { constants as zlibConstants, inflateSync } from 'node:zlib';
 import { compressionTypeFromWire, getCodec } from '../compression/compression-codec.ts';
 import type { IncomingMessage } from '../connection/connection.ts';
 import { PulsarError } from '../errors.ts';
@@ -43,24 +42,6 @@ export interface DecodeContext {
 }
 
 const EMPTY = Buffer.alloc(0);
-const ZLIB = 2;
-
-/**
- * Java's `CompressionCodecZLib` deflates with SYNC_FLUSH and never finishes the stream: no final
- * block and no Adler-32 trailer (seen on Pulsar 4.0.7: payloads end in `00 00 ff ff`). Node's
- * inflate rejects such input unless told to stop at a sync flush. The shared zlib codec does not
- * do this yet, so the consumer inflates ZLIB itself; complete zlib streams still decode.
- */
-function inflateJavaZlib(buf: Buffer, size: number): Buffer {
-  const out = inflateSync(buf, {
-    finishFlush: zlibConstants.Z_SYNC_FLUSH,
-    maxOutputLength: Math.max(1, size),
-  });
-  if (out.length !== size) {
-    throw new PulsarError('PULSAR_ERR_PROTOCOL', `ZLIB gave ${out.length} bytes, expected ${size}`);
-  }
-  return out;
-}
 
 /**
  * Turns a MESSAGE frame into application messages: refuses corrupt entries with the validation
@@ -94,10 +75,7 @@ export function decodeEntry(incoming: IncomingMessage, ctx: DecodeContext): Deco
       };
     }
     try {
-      payload =
-        compression === ZLIB
-          ? inflateJavaZlib(incoming.payload, size)
-          : getCodec(compressionTypeFromWire(compression)).decode(incoming.payload, size);
+      payload = getCodec(compressionTypeFromWire(compression)).decode(incoming.payload, size);
     } catch (err) {
       return {
         ...base,

@@ -87,7 +87,13 @@ describe('getCodec', () => {
         const codec = getCodec(type);
         const raw = bytes(5000, 4, 9);
         const enc = codec.encode(raw);
-        for (const cut of [0, 1, Math.floor(enc.length / 2), enc.length - 1]) {
+        // ZLIB decoding stops at a sync flush, because Java never finishes its
+        // streams; a cut in the last few bytes (end-of-block code, trailer) can
+        // then still yield every byte, which the exact-size check accepts. The
+        // frame's CRC32C is what guards those bytes on the wire.
+        const cuts = [0, 1, Math.floor(enc.length / 2)];
+        if (type !== 'ZLIB') cuts.push(enc.length - 1);
+        for (const cut of cuts) {
           assert.throws(
             () => codec.decode(enc.subarray(0, cut), raw.length),
             { code: 'PULSAR_ERR_DECOMPRESSION' },

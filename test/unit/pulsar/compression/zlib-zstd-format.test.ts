@@ -84,3 +84,15 @@ describe('ZSTD codec', () => {
     assert.throws(() => zstdCodec.decode(enc, 140), { code: 'PULSAR_ERR_DECOMPRESSION' });
   });
 });
+
+describe('ZLIB as Java writes it', () => {
+  it('decodes a sync-flushed stream with no final block or trailer (Java CompressionCodecZLib)', async () => {
+    const { constants, deflateSync } = await import('node:zlib');
+    const input = Buffer.from('hello pulsar '.repeat(50));
+    // Node's deflate with a SYNC_FLUSH finish reproduces Java's shape: the data
+    // ends in the empty stored block 00 00 ff ff and no Adler-32 follows.
+    const javaLike = deflateSync(input, { finishFlush: constants.Z_SYNC_FLUSH });
+    assert.deepEqual([...javaLike.subarray(-4)], [0x00, 0x00, 0xff, 0xff]);
+    assert.deepEqual(zlibCodec.decode(javaLike, input.length), input);
+  });
+});
