@@ -41,7 +41,9 @@ function wanted(service: 'pulsar' | 'kube'): boolean {
   // Under CI every integration test runs against both systems: a partial
   // environment would turn half the suite into loud failures at best.
   if (process.env['CI'] === 'true') {
-    throw new Error('PWO_TEST_SERVICES must not be set when CI=true: CI runs every integration test');
+    throw new Error(
+      'PWO_TEST_SERVICES must not be set when CI=true: CI runs every integration test',
+    );
   }
   return list.split(',').includes(service);
 }
