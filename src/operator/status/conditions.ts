@@ -32,6 +32,8 @@ export const REASONS = {
   tlsDisabled: 'TlsDisabled',
   invalidSpec: 'InvalidSpec',
   applyFailed: 'ApplyFailed',
+  /** The Deployment controller gave up waiting for the rollout (spec.progressDeadlineSeconds). */
+  progressDeadlineExceeded: 'ProgressDeadlineExceeded',
 } as const;
 
 /** A reason. */
