@@ -1,0 +1,646 @@
+import type { KubernetesObject, V1Deployment, V1Secret } from '@kubernetes/client-node';
+import type { Clock, Logger } from '../../shared/index.ts';
+import { LABEL_KEYS } from '../api/v1alpha1/constants.ts';
+import { withDefaults } from '../api/v1alpha1/defaults.ts';
+import type {
+  PulsarWebSocketGateway,
+  PulsarWebSocketGatewayDefaulted,
+  PulsarWebSocketGatewayStatus,
+} from '../api/v1alpha1/types.ts';
+import {
+  createCa,
+  createServerCertificate,
+  DAY_MS,
+  needsReissue,
+  parseCertificate,
+  renewalTime,
+  type KeyPairPem,
+} from '../certs/self-signed.ts';
+import { apiErrors, isInvalid } from '../kube/api-errors.ts';
+import type { EventInput, EventRecorder } from '../kube/event-recorder.ts';
+import type { KubeClient } from '../kube/kube-client.ts';
+import {
+  buildDesiredState,
+  MANAGED_KINDS,
+  type DesiredObject,
+  type DesiredStateContext,
+} from '../resources/desired-state.ts';
+import { labelValue } from '../resources/labels.ts';
+import { childNames, serviceDnsNames } from '../resources/names.ts';
+import { hashSecretData, referencedSecrets } from '../resources/referenced-secrets.ts';
+import type { SelfSignedTlsMaterial } from '../resources/tls-secrets.ts';
+import { TerminalError, type Result } from '../runtime/result.ts';
+import { CONDITION_TYPES, getCondition, REASONS } from '../status/conditions.ts';
+import {
+  computeGatewayStatus,
+  pausedStatus,
+  statusPatch,
+  type BlockingProblem,
+  type CertificateState,
+} from './gateway-status.ts';
+import { selectPrunable } from './prune.ts';
+
+/** Read access to an informer cache (an {@link Informer} fits). */
+export interface ObjectCache<T extends KubernetesObject> {
+  get(namespace: string | undefined, name: string): T | undefined;
+  list(namespace?: string): T[];
+}
+
+/** The caches the reconciler reads current state from. */
+export interface GatewayCaches {
+  gateways: ObjectCache<PulsarWebSocketGateway>;
+  /** Every Secret of the watched namespaces: owned TLS Secrets and user-referenced ones. */
+  secrets: ObjectCache<V1Secret>;
+  /**
+   * Caches of owned kinds, by `apiVersion/kind` (e.g. `apps/v1/Deployment`). Kinds of
+   * {@link MANAGED_KINDS} without a cache (optional CRDs) are read from the API server.
+   */
+  owned: ReadonlyMap<string, ObjectCache<KubernetesObject>>;
+}
+
+/** Options of {@link GatewayReconciler}. */
+export interface GatewayReconcilerOptions {
+  client: KubeClient;
+  caches: GatewayCaches;
+  events: EventRecorder;
+  clock: Clock;
+  logger: Logger;
+  /** Gateway image when `spec.image` is unset. */
+  defaultImage: string;
+  /**
+   * Length of a certificate "day" in ms (default {@link DAY_MS}). Tests shorten it so that
+   * `tls.validityDays`/`renewBeforeDays` expire in seconds.
+   */
+  dayMs?: number;
+  /** How long a discovery answer (is cert-manager / ServiceMonitor served?) is reused (default 60 000 ms). */
+  discoveryTtlMs?: number;
+}
+
+/** The key of a cache in {@link GatewayCaches.owned}. */
+export function kindKey(apiVersion: string, kind: string): string {
+  return `${apiVersion}/${kind}`;
+}
+
+/** CA lifetime: much longer than the server certificates it signs, at least 10 years. */
+function caValidityDays(serverValidityDays: number): number {
+  return Math.max(10 * serverValidityDays, 3650);
+}
+
+function decode(
+  data: Readonly<Record<string, string>> | undefined,
+  key: string,
+): string | undefined {
+  const v = data?.[key];
+  return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
+}
+
+function pairFrom(secret: V1Secret | undefined): Partial<KeyPairPem> | undefined {
+  if (secret === undefined) return undefined;
+  const certPem = decode(secret.data, 'tls.crt');
+  const keyPem = decode(secret.data, 'tls.key');
+  return {
+    ...(certPem === undefined ? {} : { certPem }),
+    ...(keyPem === undefined ? {} : { keyPem }),
+  };
+}
+
+function complete(pair: Partial<KeyPairPem> | undefined): KeyPairPem | undefined {
+  return pair?.certPem !== undefined && pair.keyPem !== undefined
+    ? { certPem: pair.certPem, keyPem: pair.keyPem }
+    : undefined;
+}
+
+/** What the TLS step decided. */
+interface TlsPlan {
+  tlsSecretName: string | undefined;
+  selfSigned?: SelfSignedTlsMaterial;
+  certificate?: CertificateState;
+  certManagerAvailable: boolean;
+  requeueAfterMs?: number;
+  event?: EventInput;
+}
+
+/** Self-signed material last issued or kept for a gateway, by its key. */
+interface IssuedMaterial {
+  /** The gateway incarnation it belongs to: a re-created namesake starts afresh. */
+  uid: string;
+  material: SelfSignedTlsMaterial;
+}
+
+/**
+ * The level-based reconciler of one PulsarWebSocketGateway (`namespace/name`):
+ *
+ * 1. Reads the gateway from the informer cache; gone or being deleted → nothing to do (its
+ *    children go with it through their ownerReferences).
+ * 2. `spec.paused` → status only (`Progressing=False`, reason `Paused`), no child writes.
+ * 3. Resolves the referenced Secrets; a missing Secret or key → `Ready=False` with reason
+ *    `SecretNotFound`/`SecretKeyMissing`, a Warning Event, and a requeue with backoff. The
+ *    Secret informer also maps Secrets to the gateways referencing them, so creating the Secret
+ *    recovers at once.
+ * 4. TLS: self-signed CA and server certificate kept, renewed `renewBeforeDays` before expiry
+ *    (the result asks to be requeued at the renewal time); cert-manager only when its API is
+ *    served (else `CertificateReady=False`, `CertManagerMissing`); or the user's Secret.
+ * 5. Builds the desired children (pure) and server-side applies each one that differs from
+ *    the cache; deletes owned children that are no longer desired.
+ * 6. Computes status from the Deployment and writes it only when it changed.
+ *
+ * A reconcile over an unchanged world sends no write. Retryable failures are thrown (the queue
+ * backs off); an apply the API server rejects as invalid is reported in `Degraded` and thrown
+ * as a {@link TerminalError}, since only a spec change can fix it.
+ */
+export class GatewayReconciler {
+  readonly #o: GatewayReconcilerOptions;
+  readonly #log: Logger;
+  readonly #dayMs: number;
+  readonly #issued = new Map<string, IssuedMaterial>();
+  readonly #discovery = new Map<string, { value: boolean; at: number }>();
+
+  constructor(options: GatewayReconcilerOptions) {
+    this.#o = options;
+    this.#dayMs = options.dayMs ?? DAY_MS;
+    this.#log = options.logger.child({ component: 'gateway-reconciler' });
+  }
+
+  /** The {@link Reconciler} function for a {@link Controller}. */
+  readonly reconcile = async (key: string): Promise<Result> => {
+    const slash = key.indexOf('/');
+    const namespace = slash < 0 ? 'default' : key.slice(0, slash);
+    const name = slash < 0 ? key : key.slice(slash + 1);
+    const gw = this.#o.caches.gateways.get(namespace, name);
+    if (gw === undefined || gw.metadata.deletionTimestamp !== undefined) {
+      this.#issued.delete(key);
+      return {};
+    }
+    const g = withDefaults(gw);
+    const now = new Date(this.#o.clock.now());
+    if (g.spec.paused) {
+      await this.#writeStatus(gw, pausedStatus(g, now));
+      return {};
+    }
+
+    const secrets = this.#resolveSecrets(g);
+    if (secrets.problem !== undefined) {
+      await this.#record(gw, {
+        type: 'Warning',
+        reason: secrets.problem.reason,
+        action: 'Reconcile',
+        note: secrets.problem.message,
+      });
+      await this.#writeStatus(
+        gw,
+        computeGatewayStatus({
+          gateway: g,
+          deployment: this.#cachedDeployment(g),
+          tlsEnabled: gw.status?.endpoints?.wss !== undefined,
+          blocked: secrets.problem,
+          certificate: this.#currentCertificateState(gw),
+          now,
+        }),
+      );
+      // The Secret informer normally brings the key back when the Secret appears; the
+      // backoff requeue covers a missed event.
+      return { requeue: true };
+    }
+
+    const tls = await this.#planTls(g, now);
+    const ctx: DesiredStateContext = {
+      defaultImage: this.#o.defaultImage,
+      secretHashes: secrets.hashes,
+      certManagerAvailable: tls.certManagerAvailable,
+      serviceMonitorAvailable:
+        g.spec.metrics.enabled && g.spec.metrics.serviceMonitor.enabled
+          ? await this.#served('monitoring.coreos.com', 'servicemonitors')
+          : false,
+      tlsSecretName: tls.tlsSecretName,
+      ...(tls.selfSigned === undefined ? {} : { selfSignedTls: tls.selfSigned }),
+    };
+    const desired = buildDesiredState(gw, ctx);
+    const deployment = await this.#applyAll(gw, g, desired, now, tls.certificate);
+    if (tls.event !== undefined) await this.#record(gw, tls.event);
+    await this.#prune(g, desired);
+
+    const status = computeGatewayStatus({
+      gateway: g,
+      deployment,
+      tlsEnabled: ctx.tlsSecretName !== undefined,
+      ...(tls.certificate === undefined ? {} : { certificate: tls.certificate }),
+      now,
+    });
+    await this.#writeStatus(gw, status);
+    await this.#recordReadyTransition(gw, status);
+    return tls.requeueAfterMs === undefined ? {} : { requeueAfterMs: tls.requeueAfterMs };
+  };
+
+  #resolveSecrets(g: PulsarWebSocketGatewayDefaulted): {
+    hashes: Record<string, string>;
+    problem?: BlockingProblem;
+  } {
+    const namespace = g.metadata.namespace ?? 'default';
+    const hashes: Record<string, string> = {};
+    for (const ref of referencedSecrets(g)) {
+      const secret = this.#o.caches.secrets.get(namespace, ref.name);
+      const uses = ref.purposes.join(', ');
+      if (secret === undefined) {
+        return {
+          hashes,
+          problem: {
+            reason: REASONS.secretNotFound,
+            message: `Secret "${ref.name}" (used for ${uses}) not found in namespace "${namespace}".`,
+          },
+        };
+      }
+      const missing = ref.keys.filter((k) => secret.data?.[k] === undefined);
+      if (missing.length > 0) {
+        return {
+          hashes,
+          problem: {
+            reason: REASONS.secretKeyMissing,
+            message: `Secret "${ref.name}" has no key ${missing.map((k) => `"${k}"`).join(', ')} (used for ${uses}).`,
+          },
+        };
+      }
+      hashes[ref.name] = hashSecretData(secret.data, ref.keys);
+    }
+    return { hashes };
+  }
+
+  async #planTls(g: PulsarWebSocketGatewayDefaulted, now: Date): Promise<TlsPlan> {
+    const { tls } = g.spec;
+    const namespace = g.metadata.namespace ?? 'default';
+    const names = childNames(g.metadata.name ?? '');
+    switch (tls.mode) {
+      case 'none':
+        return { tlsSecretName: undefined, certManagerAvailable: false };
+      case 'secret': {
+        const secretName = tls.secretName ?? '';
+        const certPem = decode(this.#o.caches.secrets.get(namespace, secretName)?.data, 'tls.crt');
+        return {
+          tlsSecretName: secretName,
+          certManagerAvailable: false,
+          certificate: this.#certificateFromPem(certPem, secretName, tls.renewBeforeDays),
+        };
+      }
+      case 'certManager': {
+        const available = await this.#served('cert-manager.io', 'certificates');
+        if (!available) {
+          return {
+            tlsSecretName: undefined,
+            certManagerAvailable: false,
+            certificate: {
+              status: 'False',
+              reason: REASONS.certManagerMissing,
+              message:
+                'tls.mode is certManager but cert-manager is not installed (the API certificates.cert-manager.io is not served); the gateway serves ws:// only.',
+            },
+          };
+        }
+        const certPem = decode(
+          this.#o.caches.secrets.get(namespace, names.tlsSecret)?.data,
+          'tls.crt',
+        );
+        if (certPem === undefined) {
+          return {
+            tlsSecretName: undefined,
+            certManagerAvailable: true,
+            certificate: {
+              status: 'False',
+              reason: REASONS.certificatePending,
+              message: `Waiting for cert-manager to issue Secret "${names.tlsSecret}".`,
+            },
+          };
+        }
+        return {
+          tlsSecretName: names.tlsSecret,
+          certManagerAvailable: true,
+          certificate: this.#certificateFromPem(certPem, names.tlsSecret, tls.renewBeforeDays),
+        };
+      }
+      case 'selfSigned':
+        return this.#planSelfSigned(
+          g,
+          now,
+          serviceDnsNames(names.service, namespace, tls.dnsNames ?? []),
+        );
+    }
+  }
+
+  #certificateFromPem(
+    certPem: string | undefined,
+    secretName: string,
+    renewBeforeDays: number,
+  ): CertificateState {
+    if (certPem === undefined) {
+      return {
+        status: 'False',
+        reason: REASONS.certificatePending,
+        message: `Secret "${secretName}" has no tls.crt yet.`,
+      };
+    }
+    try {
+      const info = parseCertificate(certPem);
+      return {
+        status: 'True',
+        reason: REASONS.certificateIssued,
+        message: `Certificate in Secret "${secretName}" is valid until ${info.notAfter.toISOString()}.`,
+        notAfter: info.notAfter,
+        renewAt: renewalTime(info.notAfter, renewBeforeDays, this.#dayMs),
+      };
+    } catch {
+      return {
+        status: 'False',
+        reason: REASONS.invalidSpec,
+        message: `tls.crt of Secret "${secretName}" is not a PEM certificate.`,
+      };
+    }
+  }
+
+  /**
+   * Keeps or (re)issues the self-signed CA and server certificate. Candidates, in order: what
+   * this process issued last (the informer cache may not have seen our write yet, and issuing
+   * again would churn), the cached Secrets, and a live read (the cache may lag after a
+   * restart). The first that needs no reissue wins; otherwise a new pair is issued.
+   */
+  async #planSelfSigned(
+    g: PulsarWebSocketGatewayDefaulted,
+    now: Date,
+    dnsNames: string[],
+  ): Promise<TlsPlan> {
+    const { tls } = g.spec;
+    const namespace = g.metadata.namespace ?? 'default';
+    const names = childNames(g.metadata.name ?? '');
+    const uid = g.metadata.uid ?? '';
+    const key = `${namespace}/${g.metadata.name ?? ''}`;
+    const dayMs = this.#dayMs;
+    const caDays = caValidityDays(tls.validityDays);
+    const caCheck = { now, renewBeforeDays: tls.validityDays, dayMs };
+    const serverCheck = (caPem: string): Parameters<typeof needsReissue>[1] => ({
+      now,
+      renewBeforeDays: tls.renewBeforeDays,
+      dnsNames,
+      caPem,
+      dayMs,
+    });
+
+    const candidates: (() => Promise<{
+      ca?: Partial<KeyPairPem>;
+      server?: Partial<KeyPairPem>;
+    }>)[] = [
+      () => {
+        const m = this.#issued.get(key);
+        return Promise.resolve(
+          m?.uid === uid ? { ca: m.material.ca, server: m.material.server } : {},
+        );
+      },
+      () =>
+        Promise.resolve({
+          ca: pairFrom(this.#o.caches.secrets.get(namespace, names.caSecret)),
+          server: pairFrom(this.#o.caches.secrets.get(namespace, names.tlsSecret)),
+        }),
+      async () => ({
+        ca: pairFrom(await this.#o.client.get<V1Secret>('v1', 'Secret', namespace, names.caSecret)),
+        server: pairFrom(
+          await this.#o.client.get<V1Secret>('v1', 'Secret', namespace, names.tlsSecret),
+        ),
+      }),
+    ];
+    let ca: KeyPairPem | undefined;
+    let server: KeyPairPem | undefined;
+    let hadServer = false;
+    for (const load of candidates) {
+      const c = await load();
+      hadServer ||= complete(c.server) !== undefined;
+      const caPair = complete(c.ca);
+      if (caPair === undefined || needsReissue(caPair, caCheck) !== undefined) continue;
+      ca ??= caPair;
+      const serverPair = complete(c.server);
+      if (
+        serverPair !== undefined &&
+        caPair.certPem === ca.certPem &&
+        needsReissue(serverPair, serverCheck(ca.certPem)) === undefined
+      ) {
+        server = serverPair;
+        break;
+      }
+    }
+    let event: EventInput | undefined;
+    if (ca === undefined) {
+      ca = await createCa(`${g.metadata.name ?? ''}.${namespace} gateway CA`, {
+        now,
+        validityDays: caDays,
+        dayMs,
+      });
+    }
+    if (server === undefined) {
+      server = await createServerCertificate(ca, dnsNames, {
+        now,
+        validityDays: tls.validityDays,
+        dayMs,
+      });
+      event = {
+        type: 'Normal',
+        reason: hadServer ? 'CertificateRenewed' : REASONS.certificateIssued,
+        action: 'IssueCertificate',
+        note: `${hadServer ? 'Renewed' : 'Issued'} the self-signed server certificate in Secret "${names.tlsSecret}".`,
+      };
+    }
+    const notAfter = parseCertificate(server.certPem).notAfter;
+    const renewAt = renewalTime(notAfter, tls.renewBeforeDays, dayMs);
+    const caRenewAt = renewalTime(parseCertificate(ca.certPem).notAfter, tls.validityDays, dayMs);
+    const material: SelfSignedTlsMaterial = { ca, server, dnsNames, renewAt };
+    this.#issued.set(key, { uid, material });
+    const next = Math.min(renewAt.getTime(), caRenewAt.getTime()) - now.getTime();
+    return {
+      tlsSecretName: names.tlsSecret,
+      selfSigned: material,
+      certManagerAvailable: false,
+      // At least a second: a renewal time in the past was just handled by reissuing.
+      requeueAfterMs: Math.max(1000, next),
+      certificate: {
+        status: 'True',
+        reason: REASONS.certificateIssued,
+        message: `Self-signed certificate valid until ${notAfter.toISOString()}, renewed from ${renewAt.toISOString()}.`,
+        notAfter,
+        renewAt,
+      },
+      ...(event === undefined ? {} : { event }),
+    };
+  }
+
+  async #applyAll(
+    gw: PulsarWebSocketGateway,
+    g: PulsarWebSocketGatewayDefaulted,
+    desired: readonly DesiredObject[],
+    now: Date,
+    certificate: CertificateState | undefined,
+  ): Promise<V1Deployment | undefined> {
+    let deployment: V1Deployment | undefined;
+    for (const obj of desired) {
+      const current = await this.#current(obj);
+      let outcome;
+      try {
+        outcome = await this.#o.client.applyIfChanged<KubernetesObject>(obj, current);
+      } catch (err) {
+        const message = `Applying ${obj.kind ?? ''} "${obj.metadata?.name ?? ''}" failed (HTTP ${String(apiErrors.code(err) ?? 'error')}).`;
+        this.#log.error(
+          { err, kind: obj.kind, name: obj.metadata?.name, namespace: g.metadata.namespace },
+          'Apply failed',
+        );
+        await this.#record(gw, {
+          type: 'Warning',
+          reason: REASONS.applyFailed,
+          action: 'Apply',
+          note: message,
+        });
+        await this.#writeStatus(
+          gw,
+          computeGatewayStatus({
+            gateway: g,
+            deployment: this.#cachedDeployment(g),
+            tlsEnabled: gw.status?.endpoints?.wss !== undefined,
+            blocked: { reason: REASONS.applyFailed, message },
+            ...(certificate === undefined ? {} : { certificate }),
+            now,
+          }),
+        );
+        // 422/400: the API server will keep rejecting this object until the spec changes.
+        const code = apiErrors.code(err);
+        if (isInvalid(err) || code === 400) throw new TerminalError(message, { cause: err });
+        throw err;
+      }
+      if (outcome.wrote && current === undefined) {
+        await this.#record(gw, {
+          type: 'Normal',
+          reason: 'Created',
+          action: 'Apply',
+          note: `Created ${obj.kind ?? ''} "${obj.metadata?.name ?? ''}".`,
+        });
+      }
+      if (obj.kind === 'Deployment') deployment = outcome.object;
+    }
+    return deployment;
+  }
+
+  /** The live object for `obj`: from its informer cache, or read when its kind has none. */
+  async #current(obj: KubernetesObject): Promise<KubernetesObject | undefined> {
+    const apiVersion = obj.apiVersion ?? '';
+    const kind = obj.kind ?? '';
+    const namespace = obj.metadata?.namespace;
+    const name = obj.metadata?.name ?? '';
+    if (kind === 'Secret' && apiVersion === 'v1')
+      return this.#o.caches.secrets.get(namespace, name);
+    const cache = this.#o.caches.owned.get(kindKey(apiVersion, kind));
+    if (cache !== undefined) return cache.get(namespace, name);
+    return this.#o.client.get(apiVersion, kind, namespace, name);
+  }
+
+  #cachedDeployment(g: PulsarWebSocketGatewayDefaulted): V1Deployment | undefined {
+    const cache = this.#o.caches.owned.get(kindKey('apps/v1', 'Deployment'));
+    return cache?.get(g.metadata.namespace, childNames(g.metadata.name ?? '').deployment);
+  }
+
+  async #prune(
+    g: PulsarWebSocketGatewayDefaulted,
+    desired: readonly DesiredObject[],
+  ): Promise<void> {
+    const namespace = g.metadata.namespace ?? 'default';
+    const uid = g.metadata.uid ?? '';
+    for (const kind of MANAGED_KINDS) {
+      const existing = await this.#owned(kind, namespace, g);
+      const wanted = new Set(
+        desired
+          .filter((d) => d.kind === kind.kind && d.apiVersion === kind.apiVersion)
+          .map((d) => d.metadata?.name ?? ''),
+      );
+      for (const target of selectPrunable(kind, existing, wanted, uid)) {
+        await this.#o.client.delete(target.apiVersion, target.kind, target.namespace, target.name, {
+          ...(target.uid === undefined ? {} : { uid: target.uid }),
+        });
+        this.#log.info(
+          { kind: target.kind, name: target.name, namespace: target.namespace },
+          'Pruned child no longer desired',
+        );
+      }
+    }
+  }
+
+  async #owned(
+    kind: (typeof MANAGED_KINDS)[number],
+    namespace: string,
+    g: PulsarWebSocketGatewayDefaulted,
+  ): Promise<KubernetesObject[]> {
+    if (kind.kind === 'Secret') return this.#o.caches.secrets.list(namespace);
+    const cache = this.#o.caches.owned.get(kindKey(kind.apiVersion, kind.kind));
+    if (cache !== undefined) return cache.list(namespace);
+    const group = kind.apiVersion.slice(0, kind.apiVersion.indexOf('/'));
+    const plural = kind.kind === 'Certificate' ? 'certificates' : 'servicemonitors';
+    if (!(await this.#served(group, plural))) return [];
+    const list = await this.#o.client.list(
+      kind.apiVersion,
+      kind.kind,
+      namespace,
+      `${LABEL_KEYS.instance}=${labelValue(g.metadata.name ?? '')}`,
+    );
+    return list.items;
+  }
+
+  /** Discovery: is `plural.group` served? Cached for `discoveryTtlMs`. */
+  async #served(group: string, plural: string): Promise<boolean> {
+    const key = `${plural}.${group}`;
+    const now = this.#o.clock.monotonic();
+    const hit = this.#discovery.get(key);
+    if (hit !== undefined && now - hit.at < (this.#o.discoveryTtlMs ?? 60_000)) return hit.value;
+    const value = await this.#o.client.crdExists(group, plural);
+    this.#discovery.set(key, { value, at: now });
+    return value;
+  }
+
+  /** The CertificateReady condition as it stands, so a blocked reconcile does not change it. */
+  #currentCertificateState(gw: PulsarWebSocketGateway): CertificateState | undefined {
+    const c = getCondition(gw.status?.conditions, CONDITION_TYPES.certificateReady);
+    if (c === undefined) return undefined;
+    const cert = gw.status?.certificate;
+    return {
+      status: c.status,
+      reason: c.reason as CertificateState['reason'],
+      message: c.message,
+      ...(cert?.notAfter === undefined ? {} : { notAfter: new Date(cert.notAfter) }),
+      ...(cert?.renewAt === undefined ? {} : { renewAt: new Date(cert.renewAt) }),
+    };
+  }
+
+  async #writeStatus(
+    gw: PulsarWebSocketGateway,
+    status: PulsarWebSocketGatewayStatus,
+  ): Promise<void> {
+    await this.#o.client.patchStatusIfChanged(gw, statusPatch(gw.status, status));
+  }
+
+  async #recordReadyTransition(
+    gw: PulsarWebSocketGateway,
+    status: PulsarWebSocketGatewayStatus,
+  ): Promise<void> {
+    const before = getCondition(gw.status?.conditions, CONDITION_TYPES.ready)?.status;
+    const after = getCondition(status.conditions, CONDITION_TYPES.ready);
+    if (after === undefined || after.status === before) return;
+    if (after.status === 'True') {
+      await this.#record(gw, {
+        type: 'Normal',
+        reason: after.reason,
+        action: 'Reconcile',
+        note: after.message,
+      });
+    } else if (before === 'True') {
+      await this.#record(gw, {
+        type: 'Warning',
+        reason: after.reason,
+        action: 'Reconcile',
+        note: after.message,
+      });
+    }
+  }
+
+  async #record(gw: PulsarWebSocketGateway, event: EventInput): Promise<void> {
+    // EventRecorder never rejects: events are best effort (client-go semantics).
+    await this.#o.events.record(gw, event);
+  }
+}
