@@ -59,8 +59,17 @@ export function applyReason(
   const owned = ownedPaths(current, fieldManager);
   const wanted = new Set<string>();
   collectPaths(desired, '', wanted);
+  // Atomic structs and maps (a Deployment's LabelSelector, a Service's selector) appear in
+  // managedFields as one leaf (`f:selector: {}`) while `desired` sets fields below them: an
+  // owned leaf is still wanted when any wanted path lies beneath it.
+  const wantedPrefixes = new Set<string>();
+  for (const path of wanted) {
+    for (let i = path.indexOf('.'); i >= 0; i = path.indexOf('.', i + 1)) {
+      wantedPrefixes.add(path.slice(0, i));
+    }
+  }
   for (const path of owned) {
-    if (!wanted.has(path)) return { kind: 'stale-field', path };
+    if (!wanted.has(path) && !wantedPrefixes.has(path)) return { kind: 'stale-field', path };
   }
   return undefined;
 }

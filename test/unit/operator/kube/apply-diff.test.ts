@@ -93,6 +93,18 @@ describe('applyReason', () => {
     });
   });
 
+  it('treats an owned atomic map or struct (one managedFields leaf) as wanted when desired sets fields below it', () => {
+    // Regression: a Service's spec.selector (mapType=atomic) is `f:selector: {}` in
+    // managedFields; it was reported as a stale field, so every reconcile re-applied.
+    const d = { ...desired, spec: { selector: { app: 'x' } } } as KubernetesObject;
+    const cur = live({ spec: { selector: { app: 'x' } } }, { 'f:spec': { 'f:selector': {} } });
+    assert.equal(applyReason(d, cur, 'pulsar-ws-operator'), undefined);
+    assert.deepEqual(applyReason(desired, cur, 'pulsar-ws-operator'), {
+      kind: 'stale-field',
+      path: 'spec.selector',
+    });
+  });
+
   it('treats Date values and their RFC 3339 strings as equal', () => {
     const want = { metadata: { name: 'a' }, spec: { at: '2024-01-01T00:00:00Z' } };
     const have = { metadata: { name: 'a' }, spec: { at: new Date('2024-01-01T00:00:00Z') } };
