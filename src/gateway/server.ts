@@ -736,7 +736,7 @@ export class GatewayServer {
     ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
       conn.lastActivity = this.#clock.monotonic();
       // Binary frames are ignored, as the reference does (§1, compatibility L3).
-      if (isBinary) return;
+      if (isBinary || session.closed) return;
       const text = rawText(data);
       metrics.messagesReceived.inc({ endpoint });
       metrics.bytesReceived.inc(Buffer.byteLength(text));

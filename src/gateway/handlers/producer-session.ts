@@ -1,6 +1,7 @@
 import type { MessageId, Producer, ProducerMessage } from '../../pulsar/index.ts';
 import { encodeMessageIdBase64 } from '../../pulsar/index.ts';
 import { CLOSE_CODES, sendErrorMessage } from '../errors.ts';
+import type { CloseCode } from '../errors.ts';
 import { errorAck, okAck } from '../protocol/producer-response.ts';
 import { parsePublishRequest } from '../protocol/publish-request.ts';
 import type { SessionContext } from './session-base.ts';
@@ -114,5 +115,15 @@ export class ProducerSession extends SessionBase {
       });
     }
     this.close(CLOSE_CODES.GOING_AWAY, 'Gateway shutting down');
+  }
+
+  override close(code: CloseCode, reason: string): void {
+    super.close(code, reason);
+    // A paused socket would never read the client's close echo, so the closing handshake
+    // could not finish; frames read after this point are dropped (`closed` is set).
+    if (this.#paused) {
+      this.#paused = false;
+      this.ctx.ws.resume();
+    }
   }
 }
