@@ -12,7 +12,7 @@
  * of our processes, summarized), --no-write (print only).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -44,7 +44,11 @@ const { values } = parseArgs({
 const HERE = path.join(REPO_ROOT, 'bench/pulsar-client');
 const SIZE = 1024;
 const MAX_PENDING = 1000;
-const workDir = runDir('bench-pulsar-client', { fresh: true });
+// Smoke runs (the integration test) get their own directory, so one never wipes a full run's logs.
+const workDir = runDir(
+  values.smoke ? `bench-pulsar-client-smoke-${process.pid}` : 'bench-pulsar-client',
+  { fresh: true },
+);
 const logFile = path.join(workDir, 'clients.log');
 const profileDir = path.join(workDir, 'profiles');
 const runId = Date.now().toString(36);
@@ -506,6 +510,7 @@ function writeSection(section: string): void {
 if (values.smoke) {
   if (values['service-url'] !== undefined) {
     await smoke(values['service-url']);
+    if (!values.profile) rmSync(workDir, { recursive: true, force: true });
   } else {
     const broker = await PulsarStandalone.start({ name: 'bench-pulsar' });
     try {
