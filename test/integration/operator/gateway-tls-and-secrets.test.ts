@@ -1,0 +1,202 @@
+/**
+ * TLS and referenced Secrets, with the operator in-process against the real API server:
+ * self-signed mode stores a CA and a server certificate whose SANs cover the Service's DNS
+ * names and renews it before expiry on its own (a short certificate "day" makes that take
+ * seconds); turning TLS off prunes those Secrets and clears the certificate status;
+ * certManager mode without cert-manager says so in CertificateReady; a missing Secret gives
+ * Ready=False SecretNotFound (then SecretKeyMissing) and recovers once the Secret is right.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { CoreV1Api, type V1Deployment, type V1Secret } from '@kubernetes/client-node';
+import { CRD_API_VERSION, CRD_KIND } from '../../../src/operator/api/v1alpha1/constants.ts';
+import { parseCertificate } from '../../../src/operator/certs/self-signed.ts';
+import type { Manager } from '../../../src/operator/manager.ts';
+import { childNames, serviceDnsNames } from '../../../src/operator/resources/names.ts';
+import { kubeConfig, uniqueName } from '../../helpers/test-env.ts';
+import { eventually } from '../../helpers/eventually.ts';
+import { installGatewayCrd } from '../../helpers/install-crd.ts';
+import {
+  conditionOf,
+  gatewayManifest,
+  readGateway,
+  startManager,
+  testClient,
+} from '../../helpers/operator-harness.ts';
+
+const kc = kubeConfig();
+const core = kc.makeApiClient(CoreV1Api);
+const client = testClient(kc);
+const namespace = uniqueName('op-tls');
+/** One certificate "day" lasts this many ms: validityDays 2 → 6 s, renewal 3 s after issue. */
+const DAY_MS = 3000;
+let manager: Manager;
+
+function pem(secret: V1Secret | undefined, key: string): string {
+  const value = secret?.data?.[key];
+  assert.ok(value !== undefined, `Secret ${secret?.metadata?.name ?? '?'} has ${key}`);
+  return Buffer.from(value, 'base64').toString('utf8');
+}
+
+describe('gateway TLS and referenced Secrets against the real control plane', () => {
+  before(async () => {
+    await installGatewayCrd(kc);
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    manager = await startManager(kc, namespace, { dayMs: DAY_MS });
+  });
+  after(async () => {
+    await manager.stop();
+    await core.deleteNamespace({ name: namespace });
+  });
+
+  it('self-signed: CA and server Secrets cover the Service DNS names and renew before expiry', async () => {
+    const name = 'tls1';
+    const names = childNames(name);
+    await client.apply(
+      gatewayManifest(namespace, name, {
+        tls: {
+          mode: 'selfSigned',
+          validityDays: 2,
+          renewBeforeDays: 1,
+          dnsNames: ['gw.example.com'],
+        },
+      }),
+    );
+    const first = await eventually(async () => {
+      const ca = await client.get<V1Secret>('v1', 'Secret', namespace, names.caSecret);
+      const tls = await client.get<V1Secret>('v1', 'Secret', namespace, names.tlsSecret);
+      assert.equal(tls?.type, 'kubernetes.io/tls');
+      assert.equal(pem(tls, 'ca.crt'), pem(ca, 'tls.crt'), 'ca.crt is the operator CA');
+      pem(tls, 'tls.key');
+      return parseCertificate(pem(tls, 'tls.crt'));
+    });
+    const wanted = serviceDnsNames(names.service, namespace, ['gw.example.com']);
+    assert.deepEqual([...first.dnsNames].sort(), [...wanted].sort());
+    const gw = await eventually(async () => {
+      const g = await readGateway(client, namespace, name);
+      assert.equal(conditionOf(g, 'CertificateReady')?.status, 'True');
+      assert.ok(g.status?.certificate?.notAfter !== undefined);
+      assert.match(g.status.endpoints?.wss ?? '', /^wss:\/\//);
+      return g;
+    });
+    assert.ok(gw.status?.certificate?.renewAt !== undefined);
+    // Nobody touches anything: the operator renews on its own at the renewal time.
+    const renewed = await eventually(
+      async () => {
+        const tls = await client.get<V1Secret>('v1', 'Secret', namespace, names.tlsSecret);
+        const info = parseCertificate(pem(tls, 'tls.crt'));
+        assert.ok(info.notAfter.getTime() > first.notAfter.getTime(), 'notAfter moved forward');
+        return info;
+      },
+      20_000,
+      250,
+    );
+    assert.deepEqual([...renewed.dnsNames].sort(), [...wanted].sort());
+    await eventually(async () => {
+      const g = await readGateway(client, namespace, name);
+      const notAfter = new Date(g.status?.certificate?.notAfter ?? 0).getTime();
+      assert.ok(notAfter > first.notAfter.getTime(), 'status.certificate.notAfter moved forward');
+    });
+  });
+
+  it('turning TLS off prunes the operator Secrets and clears the certificate status', async () => {
+    const name = 'tls1';
+    const names = childNames(name);
+    await client.mergePatch(CRD_API_VERSION, CRD_KIND, namespace, name, {
+      spec: { tls: { mode: 'none' } },
+    });
+    await eventually(async () => {
+      assert.equal(await client.get('v1', 'Secret', namespace, names.tlsSecret), undefined);
+      assert.equal(await client.get('v1', 'Secret', namespace, names.caSecret), undefined);
+      const g = await readGateway(client, namespace, name);
+      assert.equal(conditionOf(g, 'CertificateReady'), undefined);
+      assert.equal(g.status?.certificate, undefined);
+      assert.equal(g.status?.endpoints?.wss, undefined);
+      assert.match(g.status?.endpoints?.ws ?? '', /^ws:\/\//);
+    });
+  });
+
+  it('certManager mode without cert-manager installed: CertificateReady=False CertManagerMissing', async () => {
+    const name = 'cm1';
+    await client.apply(
+      gatewayManifest(namespace, name, {
+        tls: { mode: 'certManager', certManager: { issuerRef: { name: 'issuer' } } },
+      }),
+    );
+    await eventually(async () => {
+      const g = await readGateway(client, namespace, name);
+      const cond = conditionOf(g, 'CertificateReady');
+      assert.equal(cond?.status, 'False');
+      assert.equal(cond.reason, 'CertManagerMissing');
+      assert.match(cond.message, /cert-manager/);
+      const dep = await client.get<V1Deployment>(
+        'apps/v1',
+        'Deployment',
+        namespace,
+        childNames(name).deployment,
+      );
+      assert.ok(dep, 'the gateway still runs, ws:// only');
+    });
+  });
+
+  it('a missing Secret gives Ready=False SecretNotFound, and the gateway recovers once it is created', async () => {
+    const name = 'sec1';
+    await client.apply(
+      gatewayManifest(namespace, name, {
+        pulsar: {
+          serviceUrl: 'pulsar://broker.pulsar.svc:6650',
+          authentication: { token: { secretKeyRef: { name: 'broker-token' } } },
+        },
+      }),
+    );
+    await eventually(async () => {
+      const g = await readGateway(client, namespace, name);
+      const ready = conditionOf(g, 'Ready');
+      assert.equal(ready?.status, 'False');
+      assert.equal(ready.reason, 'SecretNotFound');
+      assert.match(ready.message, /"broker-token"/);
+      assert.equal(conditionOf(g, 'Degraded')?.status, 'True');
+    });
+    const events = await client.list('events.k8s.io/v1', 'Event', namespace);
+    assert.ok(
+      events.items.some(
+        (e) =>
+          (e as { reason?: string; regarding?: { name?: string } }).reason === 'SecretNotFound',
+      ),
+      'a Warning event was recorded',
+    );
+    assert.equal(
+      await client.get('apps/v1', 'Deployment', namespace, childNames(name).deployment),
+      undefined,
+      'no Deployment while its Secret is missing',
+    );
+
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'broker-token' }, stringData: { wrong: 'x' } },
+    });
+    await eventually(async () => {
+      const g = await readGateway(client, namespace, name);
+      assert.equal(conditionOf(g, 'Ready')?.reason, 'SecretKeyMissing');
+      assert.match(conditionOf(g, 'Ready')?.message ?? '', /"token"/);
+    });
+
+    await client.mergePatch('v1', 'Secret', namespace, 'broker-token', {
+      stringData: { token: 'eyJhbGciOiJub25lIn0.e30.' },
+    });
+    await eventually(async () => {
+      const g = await readGateway(client, namespace, name);
+      const ready = conditionOf(g, 'Ready');
+      assert.notEqual(ready?.reason, 'SecretKeyMissing');
+      assert.notEqual(ready?.reason, 'SecretNotFound');
+      assert.equal(conditionOf(g, 'Degraded')?.status, 'False');
+      const dep = await client.get<V1Deployment>(
+        'apps/v1',
+        'Deployment',
+        namespace,
+        childNames(name).deployment,
+      );
+      assert.ok(dep, 'Deployment created once the Secret is complete');
+    });
+  });
+});
