@@ -78,7 +78,7 @@ describe('computeGatewayStatus', () => {
     });
     const ready = getCondition(s.conditions, 'Ready');
     assert.equal(ready?.status, 'True');
-    assert.equal(ready?.reason, 'DeploymentAvailable');
+    assert.equal(ready.reason, 'DeploymentAvailable');
     assert.equal(getCondition(s.conditions, 'Progressing')?.status, 'False');
     assert.equal(getCondition(s.conditions, 'Progressing')?.reason, 'Reconciled');
     assert.equal(s.readyReplicas, 2);
