@@ -78,6 +78,8 @@ export interface PerfProduceOptions {
   rate?: number;
   size: number;
   maxPending: number;
+  /** Seconds at the start excluded from the latency histogram (its --warmup-time). */
+  warmupS: number;
   logFile: string;
 }
 
@@ -86,7 +88,7 @@ export interface PerfProduceOptions {
  * "Created 1 producers" to "DONE"): its own "Aggregated throughput" divides by a span that also
  * covers JVM start, topic lookup and a wait of up to 10 s in its stats loop, which would
  * understate Java by a third on a 15 s run. Latency is its aggregated HdrHistogram (send call to
- * receipt, after its 1 s warm-up), the same span our producer measures.
+ * receipt, after the warm-up), the same span our producer measures.
  */
 export async function perfProduce(
   ctx: PerfContext,
@@ -109,6 +111,8 @@ export async function perfProduce(
     '1',
     '-bm',
     '1000',
+    '--warmup-time',
+    String(o.warmupS),
     // pulsar-perf's RateLimiter refuses 0; a rate no client reaches here means "unlimited".
     '-r',
     String(o.rate ?? 10_000_000),
