@@ -380,7 +380,10 @@ export class Manager {
       await Promise.all(all.map((i) => i.start()));
       // Reconciling before every cache synced would see children as missing and re-create them.
       await Promise.all(all.map((i) => i.waitForSync(signal)));
-      this.#log.info({ namespaces: namespaces ?? 'all' }, 'Caches synced, starting controller');
+      this.#log.info(
+        { namespaces: namespaces === undefined || namespaces.length === 0 ? 'all' : namespaces },
+        'Caches synced, starting controller',
+      );
       controller.start();
       await new Promise<void>((resolve) => {
         if (signal.aborted) resolve();
