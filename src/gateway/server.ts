@@ -733,12 +733,13 @@ export class GatewayServer {
     this.metrics.connections.inc({ endpoint });
     this.metrics.connectionsOpened.inc({ endpoint });
     const metrics = this.metrics;
+    const received = metrics.messagesReceived.labels(endpoint);
     ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
       conn.lastActivity = this.#clock.monotonic();
       // Binary frames are ignored, as the reference does (§1, compatibility L3).
       if (isBinary || session.closed) return;
       const text = rawText(data);
-      metrics.messagesReceived.inc({ endpoint });
+      received.inc();
       metrics.bytesReceived.inc(Buffer.byteLength(text));
       try {
         session.onText(text);

@@ -34,18 +34,23 @@ export abstract class SessionBase {
   /** Monotonic ms of the last frame sent (the idle timeout counts frames either way, §8.4). */
   lastSendAt = 0;
 
+  // Labelled children resolved once per session: `inc({ endpoint })` hashes the labels on every
+  // call, and send() runs once per pushed message (style.md §2, hot paths).
+  readonly #sent: { inc(n?: number): void };
+
   constructor(ctx: SessionContext) {
     this.ctx = ctx;
+    this.#sent = ctx.metrics.messagesSent.labels(ctx.endpoint);
   }
 
   /** Sends one text frame and counts it. Never throws (a dead socket is reported by `close`). */
   send(text: string): void {
     if (this.closed) return;
-    const { ws, metrics, endpoint } = this.ctx;
+    const { ws, metrics } = this.ctx;
     if (ws.readyState !== ws.OPEN) return;
     ws.send(text);
     this.lastSendAt = this.ctx.clock.monotonic();
-    metrics.messagesSent.inc({ endpoint });
+    this.#sent.inc();
     metrics.bytesSent.inc(Buffer.byteLength(text));
   }
 

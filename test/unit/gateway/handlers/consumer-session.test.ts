@@ -1,0 +1,188 @@
+/**
+ * The consumer session's flow counter (pulsar-websocket-api.md §5.4) with a fake WebSocket and a
+ * fake consumer: push window, acks and nacks freeing slots, pull-mode permits including the
+ * permit-0 quirk, the id cache on acks, 1007 on undecodable ids, slow-client disconnect.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Registry } from 'prom-client';
+import type WebSocket from 'ws';
+import { ConsumerSession } from '../../../../src/gateway/handlers/consumer-session.ts';
+import { createGatewayMetrics } from '../../../../src/gateway/metrics.ts';
+import type { ConsumerMessage, MessageConsumer, MessageId } from '../../../../src/pulsar/index.ts';
+import { encodeMessageIdBase64, messageId } from '../../../../src/pulsar/index.ts';
+import { FakeClock, silentLogger } from '../../../../src/shared/index.ts';
+
+class FakeWs {
+  readonly OPEN = 1;
+  readyState = 1;
+  bufferedAmount = 0;
+  readonly sent: string[] = [];
+  closedWith: [number, string] | undefined;
+  send(text: string): void {
+    this.sent.push(text);
+  }
+  close(code: number, reason: string): void {
+    this.closedWith = [code, reason];
+    this.readyState = 2;
+  }
+}
+
+class FakeConsumer {
+  readonly queue: ConsumerMessage[] = [];
+  readonly acked: MessageId[] = [];
+  readonly nacked: MessageId[] = [];
+  isEndOfTopic = false;
+  #waiter: ((m: ConsumerMessage) => void) | undefined;
+  push(n: number): void {
+    for (let i = 0; i < n; i++) {
+      const m = message(this.queue.length + this.#delivered + 1);
+      const w = this.#waiter;
+      if (w === undefined) this.queue.push(m);
+      else {
+        this.#waiter = undefined;
+        this.#delivered++;
+        w(m);
+      }
+    }
+  }
+  #delivered = 0;
+  receive(): Promise<ConsumerMessage> {
+    const m = this.queue.shift();
+    if (m !== undefined) {
+      this.#delivered++;
+      return Promise.resolve(m);
+    }
+    return new Promise((resolve) => {
+      this.#waiter = resolve;
+    });
+  }
+  acknowledge(id: MessageId): Promise<void> {
+    this.acked.push(id);
+    return Promise.resolve();
+  }
+  negativeAcknowledge(id: MessageId): void {
+    this.nacked.push(id);
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+  unsubscribe(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function message(entry: number): ConsumerMessage {
+  return {
+    topic: 'persistent://public/default/t',
+    id: messageId(7n, BigInt(entry)),
+    payload: Buffer.from(`m${entry}`),
+    properties: {},
+    key: undefined,
+    keyIsBase64: false,
+    orderingKey: undefined,
+    publishTime: 1_700_000_000_000,
+    eventTime: 0,
+    redeliveryCount: 0,
+    producerName: 'p',
+    sequenceId: 0n,
+    isNullValue: false,
+  };
+}
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+};
+
+function setup(pullMode: boolean, maxPendingMessages: number) {
+  const ws = new FakeWs();
+  const consumer = new FakeConsumer();
+  const clock = new FakeClock();
+  const metrics = createGatewayMetrics(new Registry(), false);
+  const session = new ConsumerSession(
+    {
+      ws: ws as unknown as WebSocket,
+      endpoint: 'consumer',
+      metrics,
+      logger: silentLogger,
+      clock,
+      maxBufferedBytes: 1000,
+      slowClientTimeoutMs: 100,
+    },
+    consumer as unknown as MessageConsumer,
+    { pullMode, maxPendingMessages },
+  );
+  session.start();
+  return { ws, consumer, clock, session, metrics };
+}
+
+const idOf = (text: string): string => (JSON.parse(text) as { messageId: string }).messageId;
+
+describe('ConsumerSession', () => {
+  it('push mode keeps at most maxPendingMessages in flight; acks and nacks free slots', async () => {
+    const { ws, consumer, session } = setup(false, 2);
+    consumer.push(5);
+    await settle();
+    assert.equal(ws.sent.length, 2);
+    session.onText(JSON.stringify({ messageId: idOf(ws.sent[0]!) }));
+    await settle();
+    assert.equal(ws.sent.length, 3);
+    session.onText(JSON.stringify({ type: 'negativeAcknowledge', messageId: idOf(ws.sent[1]!) }));
+    await settle();
+    assert.equal(ws.sent.length, 4);
+    assert.equal(consumer.acked.length, 1);
+    assert.equal(consumer.nacked.length, 1);
+  });
+
+  it('pull mode delivers per permit, with one extra message for permit 0 (§5.4)', async () => {
+    const { ws, consumer, session } = setup(true, 1000);
+    consumer.push(10);
+    await settle();
+    assert.equal(ws.sent.length, 0);
+    session.onText(JSON.stringify({ type: 'permit', permitMessages: 3 }));
+    await settle();
+    assert.equal(ws.sent.length, 3);
+    session.onText(JSON.stringify({ type: 'permit', permitMessages: 0 }));
+    await settle();
+    assert.equal(ws.sent.length, 4);
+    // The extra message is accounted for by the next permit.
+    session.onText(JSON.stringify({ type: 'permit', permitMessages: 2 }));
+    await settle();
+    assert.equal(ws.sent.length, 5);
+  });
+
+  it('acks a pushed id with the cached id object and decodes unknown ids', async () => {
+    const { ws, consumer, session } = setup(false, 10);
+    consumer.push(1);
+    await settle();
+    session.onText(JSON.stringify({ messageId: idOf(ws.sent[0]!) }));
+    const other = encodeMessageIdBase64(messageId(9n, 3n));
+    session.onText(JSON.stringify({ messageId: other }));
+    await settle();
+    assert.equal(consumer.acked[0]?.entryId, 1n);
+    assert.equal(consumer.acked[1]?.ledgerId, 9n);
+  });
+
+  it('closes with 1007 on undecodable message-id bytes and on invalid JSON', () => {
+    const a = setup(false, 10);
+    a.session.onText(JSON.stringify({ messageId: '/////w==' }));
+    assert.equal(a.ws.closedWith?.[0], 1007);
+    const b = setup(false, 10);
+    b.session.onText('{');
+    assert.deepEqual(b.ws.closedWith, [1007, 'Failed to de-serialize from JSON']);
+  });
+
+  it('disconnects a slow client with 1013 and counts it', async () => {
+    const { ws, consumer, clock, metrics } = setup(false, 10);
+    consumer.push(1);
+    await settle();
+    ws.bufferedAmount = 5000;
+    consumer.push(1);
+    for (let i = 0; i < 10; i++) {
+      clock.advance(20);
+      await settle();
+    }
+    assert.equal(ws.closedWith?.[0], 1013);
+    assert.equal((await metrics.slowClientDisconnects.get()).values[0]?.value, 1);
+  });
+});
