@@ -125,9 +125,12 @@ export function createGatewayMetrics(registry: Registry, defaults = true): Gatew
   };
 }
 
-const KNOWN_CLOSE_CODES = new Set([1000, 1001, 1005, 1006, 1007, 1008, 1009, 1011, 1013]);
+const KNOWN_CLOSE_CODES = new Set([1000, 1001, 1002, 1005, 1006, 1007, 1008, 1009, 1011, 1013]);
 
-/** The `code` label for a close code: the number when it is a known one, else `other`. */
+/**
+ * The `code` label: the code the gateway sent when it closed first, else the client's (1005 = no
+ * code, 1006 = no close frame). Known codes by number, anything else `other` (bounded).
+ */
 export function closeCodeLabel(code: number): string {
   return KNOWN_CLOSE_CODES.has(code) ? String(code) : 'other';
 }

@@ -756,7 +756,11 @@ export class GatewayServer {
     ws.on('ping', () => {
       conn.lastActivity = this.#clock.monotonic();
     });
-    ws.on('error', (err) => {
+    ws.on('error', (err: Error & { code?: string }) => {
+      // ws closes the socket itself on protocol errors; remember the code it sent, since the
+      // 'close' event reports the peer's code (usually none: 1006).
+      session.closed = true;
+      session.sentCloseCode ??= wsErrorCloseCode(err.code);
       logger.debug({ err }, 'websocket error');
     });
     ws.on('close', (code: number) => {
@@ -788,7 +792,8 @@ export class GatewayServer {
     if (conn.expiryTimer !== undefined) this.#clock.clearTimeout(conn.expiryTimer);
     const endpoint = conn.endpoint;
     this.metrics.connections.dec({ endpoint });
-    this.metrics.connectionsClosed.inc({ endpoint, code: closeCodeLabel(code) });
+    const label = closeCodeLabel(conn.session.sentCloseCode ?? code);
+    this.metrics.connectionsClosed.inc({ endpoint, code: label });
     conn.session
       .onClosed()
       .catch((err: unknown) => {
@@ -927,6 +932,13 @@ function toGatewayError(err: unknown, logger: Logger): GatewayError {
   if (err instanceof GatewayError) return err;
   logger.error({ err }, 'unexpected error while attaching');
   return new GatewayError('GW_ERR_INTERNAL', 'Server error', { cause: err });
+}
+
+/** The close code `ws` sends for its own errors (ws lib/receiver.js). */
+function wsErrorCloseCode(code: string | undefined): number {
+  if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return CLOSE_CODES.MESSAGE_TOO_BIG;
+  if (code === 'WS_ERR_INVALID_UTF8') return CLOSE_CODES.INVALID_DATA;
+  return 1002;
 }
 
 function rawText(data: WebSocket.RawData): string {

@@ -31,6 +31,8 @@ export abstract class SessionBase {
   closed = false;
   /** True while the server drains (SIGTERM). */
   draining = false;
+  /** The close code this side sent first, if it initiated the close (for the metrics). */
+  sentCloseCode: number | undefined;
   /** Monotonic ms of the last frame sent (the idle timeout counts frames either way, §8.4). */
   lastSendAt = 0;
 
@@ -58,6 +60,7 @@ export abstract class SessionBase {
   close(code: CloseCode, reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.sentCloseCode = code;
     const { ws } = this.ctx;
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) {
       ws.close(code, closeReason(reason));
