@@ -81,6 +81,9 @@ export function kindKey(apiVersion: string, kind: string): string {
   return `${apiVersion}/${kind}`;
 }
 
+/** Longest requeue delay for certificate renewal (12 h); later renewals are re-planned then. */
+const MAX_REQUEUE_MS = 12 * 3_600_000;
+
 /** CA lifetime: much longer than the server certificates it signs, at least 10 years. */
 function caValidityDays(serverValidityDays: number): number {
   return Math.max(10 * serverValidityDays, 3650);
@@ -453,8 +456,10 @@ export class GatewayReconciler {
       tlsSecretName: names.tlsSecret,
       selfSigned: material,
       certManagerAvailable: false,
-      // At least a second: a renewal time in the past was just handled by reissuing.
-      requeueAfterMs: Math.max(1000, next),
+      // At least a second: a renewal time in the past was just handled by reissuing. At most
+      // MAX_REQUEUE_MS: Node fires timers longer than 2^31-1 ms (~24.8 days) at once, which
+      // turned a 335-day renewal delay into a busy loop.
+      requeueAfterMs: Math.min(MAX_REQUEUE_MS, Math.max(1000, next)),
       certificate: {
         status: 'True',
         reason: REASONS.certificateIssued,

@@ -130,13 +130,30 @@ describe('gateway reconciler against the real control plane', () => {
     );
   });
 
-  it('an idle resync writes nothing', async () => {
+  it('an idle resync writes nothing (also with self-signed TLS and a referenced Secret)', async () => {
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'gw2-token' }, stringData: { token: 'eyJhbGciOiJub25lIn0.e30.' } },
+    });
+    await client.apply(
+      gatewayManifest(namespace, 'gw2', {
+        pulsar: {
+          serviceUrl: 'pulsar+ssl://broker.pulsar.svc:6651',
+          authentication: { token: { secretKeyRef: { name: 'gw2-token' } } },
+        },
+        tls: { mode: 'selfSigned' },
+      }),
+    );
+    await eventually(async () => {
+      const gw2 = await readGateway(client, namespace, 'gw2');
+      assert.equal(conditionOf(gw2, 'CertificateReady')?.status, 'True');
+    });
     await waitIdle(manager);
     const writes = manager.client.writes;
     const reconciles = manager.reconciles;
     manager.resync();
     await eventually(() => {
-      assert.ok(manager.reconciles > reconciles, 'the resync reconciled');
+      assert.ok(manager.reconciles >= reconciles + 2, 'the resync reconciled both gateways');
     });
     await waitIdle(manager);
     assert.equal(manager.client.writes, writes, 'no write during the idle resync');
