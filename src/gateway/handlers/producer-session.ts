@@ -58,7 +58,14 @@ export class ProducerSession extends SessionBase {
     if (this.#pending >= this.#maxInflight) this.#pause();
     // One closure pair per publish: the context must travel with the promise; everything else
     // is on the session (style.md §2, hot path kept small).
-    this.#producer.send(message).then(
+    let sent: Promise<MessageId>;
+    try {
+      sent = this.#producer.send(message);
+    } catch (err) {
+      this.#settled(errorAck(8, sendErrorMessage(err), context));
+      return;
+    }
+    sent.then(
       (id: MessageId) => {
         this.ctx.metrics.publishLatency.observe((this.ctx.clock.monotonic() - started) / 1000);
         this.#settled(okAck(encodeMessageIdBase64(id), context));
