@@ -29,6 +29,9 @@ interface Waiter {
   resolve: (key: string | undefined) => void;
 }
 
+/** Longest delay a Node timer honours (setTimeout's signed 32-bit limit). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Bucket boundaries of client-go's workqueue histograms: 10 ns … 1000 s, ×10 each. */
 const WORKQUEUE_BUCKETS = Array.from({ length: 12 }, (_, i) => 1e-8 * 10 ** i);
 
@@ -199,7 +202,10 @@ export class WorkQueue {
       this.add(key);
       return;
     }
-    const at = this.#clock.monotonic() + delayMs;
+    // Node fires a timer longer than 2^31-1 ms (~24.8 days) immediately; a caller asking
+    // for longer (a certificate renewal a year away) gets its key back at the cap instead.
+    const delay = Math.min(delayMs, MAX_TIMER_MS);
+    const at = this.#clock.monotonic() + delay;
     const existing = this.#delayed.get(key);
     if (existing !== undefined) {
       if (existing.at <= at) return;
@@ -208,7 +214,7 @@ export class WorkQueue {
     const handle = this.#clock.setTimeout(() => {
       this.#delayed.delete(key);
       this.add(key);
-    }, delayMs);
+    }, delay);
     handle.unref();
     this.#delayed.set(key, { at, handle });
   }

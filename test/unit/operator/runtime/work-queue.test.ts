@@ -121,6 +121,17 @@ describe('WorkQueue', () => {
     assert.equal(clock.pending, 0);
   });
 
+  it('addAfter caps delays at the longest Node timer (2^31-1 ms) instead of firing at once', async () => {
+    // Regression: a certificate renewal 335 days away was handed to setTimeout as is; Node
+    // fires such timers after 1 ms, so the key was reconciled in a busy loop.
+    const { q, clock } = newQueue();
+    q.addAfter('ns/far', 335 * 86_400_000);
+    clock.advance(1000);
+    assert.equal(q.length, 0, 'not released early');
+    clock.advance(2 ** 31 - 1 - 1000);
+    assert.equal(await q.get(), 'ns/far');
+  });
+
   it('shutDown wakes waiting workers with undefined and ignores later adds', async () => {
     const { q, clock } = newQueue();
     const waiting = q.get();
