@@ -1,0 +1,50 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  defaultGatewayImage,
+  OPERATOR_CONFIG_ERROR_CODE,
+  operatorVersion,
+  parseOperatorOptions,
+} from '../../../src/operator/options.ts';
+import { hasErrorCode } from '../../../src/shared/index.ts';
+
+describe('parseOperatorOptions', () => {
+  it('defaults: all namespaces, ports 8080/8081, leader election on, image of this version', () => {
+    const o = parseOperatorOptions([], { POD_NAMESPACE: 'operators' });
+    assert.ok(o !== 'help');
+    assert.deepEqual(o.namespaces, []);
+    assert.equal(o.metricsPort, 8080);
+    assert.equal(o.healthPort, 8081);
+    assert.equal(o.leaderElect, true);
+    assert.equal(o.leaseNamespace, 'operators');
+    assert.equal(o.kubeconfig, undefined);
+    assert.equal(
+      o.gatewayImage,
+      `ghcr.io/pulsar-websocket-operator/pulsar-websocket-operator:${operatorVersion()}`,
+    );
+    assert.equal(defaultGatewayImage('1.2.3').endsWith(':1.2.3'), true);
+  });
+
+  it('flags win over environment variables', () => {
+    const o = parseOperatorOptions(
+      ['--namespaces', 'a, b,a', '--metrics-port', '9090', '--leader-elect', 'false'],
+      { WATCH_NAMESPACES: 'x', METRICS_PORT: '1', HEALTH_PORT: '9091', KUBECONFIG: '/k' },
+    );
+    assert.ok(o !== 'help');
+    assert.deepEqual(o.namespaces, ['a', 'b']);
+    assert.equal(o.metricsPort, 9090);
+    assert.equal(o.healthPort, 9091);
+    assert.equal(o.leaderElect, false);
+    assert.equal(o.kubeconfig, '/k');
+  });
+
+  it('--help, and errors with a stable code for unknown flags and bad values', () => {
+    assert.equal(parseOperatorOptions(['--help'], {}), 'help');
+    for (const argv of [['--nope'], ['--metrics-port', '70000'], ['--leader-elect', 'maybe']]) {
+      assert.throws(
+        () => parseOperatorOptions(argv, {}),
+        (err: unknown) => hasErrorCode(err, OPERATOR_CONFIG_ERROR_CODE),
+      );
+    }
+  });
+});
