@@ -205,13 +205,15 @@ describe('gateway reconciler against the real control plane', () => {
     })) as { spec: { replicas: number }; status?: { selector?: string } };
     assert.equal(scale.spec.replicas, 2);
     assert.match(scale.status?.selector ?? '', /app.kubernetes.io\/instance=gw1/);
-    await custom.replaceNamespacedCustomObjectScale({
+    // A PATCH on /scale as `kubectl scale` sends it: no resourceVersion, so the operator's
+    // concurrent status writes cannot make it conflict (a PUT of the read Scale could).
+    await custom.patchNamespacedCustomObjectScale({
       group: CRD_GROUP,
       version: CRD_VERSION,
       namespace,
       plural: CRD_PLURAL,
       name: NAME,
-      body: { ...scale, spec: { replicas: 3 } },
+      body: [{ op: 'replace', path: '/spec/replicas', value: 3 }],
     });
     await eventually(async () => {
       assert.equal((await deployment()).spec?.replicas, 3);
