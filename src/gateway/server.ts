@@ -145,6 +145,8 @@ export class GatewayServer {
   #probeTimer: TimerHandle | undefined;
   #allClosed: (() => void) | undefined;
   #tlsFiles: string[] = [];
+  /** Broker-side closes still running (awaited before the clients close). */
+  readonly #closing = new Set<Promise<void>>();
 
   private constructor(
     options: GatewayServerOptions,
@@ -794,14 +796,16 @@ export class GatewayServer {
     this.metrics.connections.dec({ endpoint });
     const label = closeCodeLabel(conn.session.sentCloseCode ?? code);
     this.metrics.connectionsClosed.inc({ endpoint, code: label });
-    conn.session
+    const closing = conn.session
       .onClosed()
       .catch((err: unknown) => {
         logger.warn({ err }, 'closing the broker side of a session failed');
       })
       .finally(() => {
         conn.lease.release();
+        this.#closing.delete(closing);
       });
+    this.#closing.add(closing);
     if (this.#connections.size === 0) this.#allClosed?.();
   }
 
@@ -875,6 +879,8 @@ export class GatewayServer {
       stop(this.#metricsServer),
     ]);
     this.#wss.close();
+    // Let producers and consumers close cleanly before their connections go away.
+    await Promise.allSettled([...this.#closing]);
     await this.clients.close();
   }
 }

@@ -1,9 +1,11 @@
 import { Registry } from 'prom-client';
+import WebSocket from 'ws';
 import { loadGatewayConfig } from '../../src/gateway/index.ts';
 import { GatewayServer } from '../../src/gateway/index.ts';
 import type { GatewayServerOptions } from '../../src/gateway/index.ts';
 import { silentLogger } from '../../src/shared/index.ts';
 import { pulsarEnv } from './test-env.ts';
+import { WsQueue } from './ws-queue.ts';
 
 /** A gateway running in-process against the suite's real broker. */
 export interface TestGateway {
@@ -50,4 +52,31 @@ export async function startGateway(
     opsUrl: `http://127.0.0.1:${server.metricsPort}`,
     close: () => server.close(),
   };
+}
+
+/**
+ * Opens a WebSocket with a {@link WsQueue} attached before the handshake completes: a server
+ * that pushes at once (readers, consumers with a backlog) can deliver its first frame in the
+ * same TCP chunk as the 101 response, and `ws` emits it before an `await openWs(...)`
+ * continuation could attach a listener.
+ */
+export async function openWithQueue(url: string): Promise<{ ws: WebSocket; queue: WsQueue }> {
+  const ws = new WebSocket(url);
+  const queue = new WsQueue(ws);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => {
+      ws.removeAllListeners('error');
+      resolve();
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      reject(
+        Object.assign(new Error(`upgrade refused: HTTP ${res.statusCode ?? 0}`), {
+          status: res.statusCode,
+        }),
+      );
+      ws.terminate();
+    });
+    ws.once('error', reject);
+  });
+  return { ws, queue };
 }

@@ -11,7 +11,7 @@ import { eventually } from '../../helpers/eventually.ts';
 import { pulsarEnv, uniqueName } from '../../helpers/test-env.ts';
 import { closeWs, nextJson, openWs } from '../../helpers/ws-client.ts';
 import { WsQueue } from '../../helpers/ws-queue.ts';
-import { startGateway } from '../../helpers/gateway.ts';
+import { openWithQueue, startGateway } from '../../helpers/gateway.ts';
 import type { TestGateway } from '../../helpers/gateway.ts';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -188,9 +188,13 @@ describe('differential: Java proxy vs our gateway', () => {
         p.send(JSON.stringify({ payload: b64('ack me') }));
         const ack = await nextJson(p);
         assert.equal(ack['result'], 'ok');
-        await eventually(async () => { assert.equal(await backlog(t, 'sub'), 1); });
+        await eventually(async () => {
+          assert.equal(await backlog(t, 'sub'), 1);
+        });
         c.send(JSON.stringify({ messageId: ack['messageId'] }));
-        await eventually(async () => { assert.equal(await backlog(t, 'sub'), 0); });
+        await eventually(async () => {
+          assert.equal(await backlog(t, 'sub'), 0);
+        });
       } finally {
         await closeWs(p);
         await closeWs(c);
@@ -209,12 +213,18 @@ describe('differential: Java proxy vs our gateway', () => {
         ids.push(String((await nextJson(p))['messageId']));
       }
       const read = async (base: string, query: string, n: number): Promise<unknown[]> => {
-        const r = await openWs(`${base}/ws/v2/reader/${path}?${query}`);
-        const q = new WsQueue(r);
+        const { ws: r, queue: q } = await openWithQueue(`${base}/ws/v2/reader/${path}?${query}`);
         try {
           const out: unknown[] = [];
           for (let i = 0; i < n; i++) {
-            const m = await q.next();
+            const m = await q.next().catch((err: unknown) => {
+              throw new Error(
+                `${base === java ? 'java' : 'gateway'} reader ${query}: message ${i}`,
+                {
+                  cause: err,
+                },
+              );
+            });
             out.push(m);
             r.send(JSON.stringify({ messageId: m['messageId'] }));
           }

@@ -14,7 +14,7 @@ import { eventually } from '../../helpers/eventually.ts';
 import { uniqueName } from '../../helpers/test-env.ts';
 import { closeWs, nextJson, openWs } from '../../helpers/ws-client.ts';
 import { WsQueue } from '../../helpers/ws-queue.ts';
-import { startGateway } from '../../helpers/gateway.ts';
+import { openWithQueue, startGateway } from '../../helpers/gateway.ts';
 import type { TestGateway } from '../../helpers/gateway.ts';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -151,12 +151,12 @@ describe('gateway parameters', () => {
     const p = await openWs(`${gw.url}/ws/v2/producer/${path}`);
     p.send(JSON.stringify({ payload: b64('early') }));
     const id = String((await nextJson(p))['messageId']);
-    const c = await openWs(`${gw.url}/ws/v2/consumer/${path}/sub?${query}`);
-    const cq = new WsQueue(c);
-    const r = await openWs(
+    const { ws: c, queue: cq } = await openWithQueue(
+      `${gw.url}/ws/v2/consumer/${path}/sub?${query}`,
+    );
+    const { ws: r, queue: rq } = await openWithQueue(
       `${gw.url}/ws/v2/reader/${path}?readerName=r1&receiverQueueSize=3&messageId=earliest`,
     );
-    const rq = new WsQueue(r);
     try {
       // subscriptionInitialPosition=Earliest: the message published before subscribing arrives.
       assert.equal((await cq.next())['messageId'], id);
