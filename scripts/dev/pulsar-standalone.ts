@@ -11,6 +11,8 @@ import { REPO_ROOT, runDir } from './paths.ts';
 export interface PulsarEndpoints {
   /** Binary protocol URL, e.g. `pulsar://127.0.0.1:41234`. */
   serviceUrl: string;
+  /** TLS binary protocol URL, e.g. `pulsar+ssl://127.0.0.1:41236`; only with the `tls` option. */
+  serviceUrlTls?: string;
   /** Admin REST base URL, e.g. `http://127.0.0.1:41235`. */
   adminUrl: string;
   /** Base URL of the WebSocket proxy embedded in the broker (the reference implementation), e.g. `ws://127.0.0.1:41235`. */
@@ -22,6 +24,11 @@ export interface PulsarStandaloneOptions {
   name?: string;
   /** Extra or overriding `standalone.conf` keys (for example authentication settings). */
   config?: Record<string, string>;
+  /**
+   * Opens `brokerServicePortTls` on a free port with these PEM files (the key in PKCS#8) and
+   * exposes it as `endpoints.serviceUrlTls`. Default: no TLS port.
+   */
+  tls?: { certificateFilePath: string; keyFilePath: string; trustCertsFilePath: string };
   /** JVM max heap, default `768m`. */
   heap?: string;
   /** Readiness timeout in ms, default 180 000. */
@@ -94,6 +101,16 @@ export class PulsarStandalone {
       await freePort(),
       await freePort(),
     ];
+    const tlsPort = opts.tls === undefined ? undefined : await freePort();
+    const tlsConf: Record<string, string> =
+      opts.tls === undefined || tlsPort === undefined
+        ? {}
+        : {
+            brokerServicePortTls: String(tlsPort),
+            tlsCertificateFilePath: opts.tls.certificateFilePath,
+            tlsKeyFilePath: opts.tls.keyFilePath,
+            tlsTrustCertsFilePath: opts.tls.trustCertsFilePath,
+          };
     const conf: Record<string, string> = {
       clusterName: 'standalone',
       bindAddress: '127.0.0.1',
@@ -119,6 +136,7 @@ export class PulsarStandalone {
       numHttpServerThreads: '8',
       webSocketNumIoThreads: '2',
       webSocketConnectionsPerBroker: '2',
+      ...tlsConf,
       ...opts.config,
     };
     const confFile = path.join(dataDir, 'standalone.conf');
@@ -168,6 +186,7 @@ export class PulsarStandalone {
     ];
     const endpoints: PulsarEndpoints = {
       serviceUrl: `pulsar://127.0.0.1:${brokerPort}`,
+      ...(tlsPort === undefined ? {} : { serviceUrlTls: `pulsar+ssl://127.0.0.1:${tlsPort}` }),
       adminUrl: `http://127.0.0.1:${webPort}`,
       wsUrl: `ws://127.0.0.1:${webPort}`,
     };
