@@ -459,7 +459,7 @@ export class GatewayServer {
     const p = parseProducerParams(
       withDefaultParams(query, this.#config.websocket.producerDefaults),
     );
-    const { lease, forwarded } = this.#leaseFor(identity, true);
+    const { lease, forwarded } = this.#leaseFor(identity);
     let producer: Producer;
     try {
       producer = await Producer.create(lease.client, {
@@ -505,12 +505,12 @@ export class GatewayServer {
       },
     );
     const identity = await this.#authenticate(req, query);
-    const { lease } = this.#leaseFor(identity, false);
+    const { lease, forwarded } = this.#leaseFor(identity);
     let consumer: Consumer;
     try {
       consumer = await Consumer.create(lease.client, {
         topic: path.topic,
-        ...this.#consumerOptions(o, path.subscription, lease),
+        ...this.#consumerOptions(o, path.subscription, lease, forwarded),
       });
     } catch (err) {
       lease.release();
@@ -536,13 +536,13 @@ export class GatewayServer {
       path,
     );
     const identity = await this.#authenticate(req, query);
-    const { lease } = this.#leaseFor(identity, false);
+    const { lease, forwarded } = this.#leaseFor(identity);
     let consumer: MultiTopicConsumer;
     try {
       consumer = await MultiTopicConsumer.create(lease.client, {
         ...(o.topics === undefined ? {} : { topics: o.topics }),
         ...(o.topicsPattern === undefined ? {} : { topicsPattern: o.topicsPattern }),
-        ...this.#consumerOptions(o, path.subscription, lease),
+        ...this.#consumerOptions(o, path.subscription, lease, forwarded),
       });
     } catch (err) {
       lease.release();
@@ -558,7 +558,12 @@ export class GatewayServer {
     };
   }
 
-  #consumerOptions(o: ConsumerOptions, subscription: string, lease: ClientLease) {
+  #consumerOptions(
+    o: ConsumerOptions,
+    subscription: string,
+    lease: ClientLease,
+    forwarded: ForwardedIdentity | undefined,
+  ) {
     return {
       subscription,
       subscriptionType: o.subscriptionType,
@@ -577,9 +582,13 @@ export class GatewayServer {
             deadLetterPolicy: {
               maxRedeliverCount: o.maxRedeliverCount,
               ...(o.deadLetterTopic === undefined ? {} : { deadLetterTopic: o.deadLetterTopic }),
-              producerFactory: deadLetterProducerFactory(lease.client),
+              producerFactory: deadLetterProducerFactory(
+                lease.client,
+                forwarded === undefined ? {} : { identity: forwarded },
+              ),
             },
           }),
+      ...(forwarded === undefined ? {} : { identity: forwarded }),
       registry: this.#registry,
     };
   }
@@ -618,7 +627,7 @@ export class GatewayServer {
         );
       }
     }
-    const { lease } = this.#leaseFor(identity, false);
+    const { lease, forwarded } = this.#leaseFor(identity);
     let reader: Reader;
     try {
       reader = await Reader.create(lease.client, {
@@ -626,6 +635,7 @@ export class GatewayServer {
         startMessageId: start,
         ...(o.readerName === undefined ? {} : { readerName: o.readerName }),
         receiverQueueSize: Math.max(1, o.receiverQueueSize),
+        ...(forwarded === undefined ? {} : { identity: forwarded }),
         registry: this.#registry,
       });
     } catch (err) {
@@ -676,15 +686,14 @@ export class GatewayServer {
   }
 
   /**
-   * The client to attach through. `originalPrincipal` forwarding is used for producers only:
-   * our consumer and reader do not take a forwarded identity yet, so they connect with the
-   * client's own token instead, which keeps the broker's authorization in force
-   * (docs/compatibility.md).
+   * The client to attach through. With `originalPrincipal` forwarding, producers, consumers and
+   * readers alike connect with the gateway's credentials and forward the verified principal;
+   * otherwise they connect with the client's own token.
    */
-  #leaseFor(
-    identity: ClientIdentity,
-    canForward: boolean,
-  ): { lease: ClientLease; forwarded: ForwardedIdentity | undefined } {
+  #leaseFor(identity: ClientIdentity): {
+    lease: ClientLease;
+    forwarded: ForwardedIdentity | undefined;
+  } {
     const auth = this.#config.auth;
     if (auth.mode === 'none' || identity.token === undefined) {
       return { lease: this.clients.acquire(undefined), forwarded: undefined };
@@ -692,7 +701,6 @@ export class GatewayServer {
     if (
       auth.mode === 'jwt' &&
       auth.identityForwarding === 'originalPrincipal' &&
-      canForward &&
       identity.principal !== undefined
     ) {
       return {

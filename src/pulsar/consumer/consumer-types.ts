@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import type { Clock, Logger } from '../../shared/index.ts';
 import type { Connection } from '../connection/connection.ts';
 import type { PulsarMetrics } from '../metrics.ts';
+import type { ForwardedIdentity } from '../protocol/commands.ts';
 import type { MessageId } from '../protocol/message-id.ts';
 import type { TopicListModeValue } from '../protocol/constants.ts';
 
@@ -78,6 +79,11 @@ export interface DeadLetterPolicy {
   producerFactory: DeadLetterProducerFactory;
 }
 
+/** The forwarded identity passed to the provider's lookups and connections (§1.12). */
+export interface IdentityOption {
+  identity?: ForwardedIdentity;
+}
+
 /**
  * What the consumer needs from the client: `PulsarClient` satisfies it. Injected so the trackers
  * and the state machine can be tested without a broker.
@@ -88,14 +94,19 @@ export interface ConsumerConnectionProvider {
   readonly metrics: PulsarMetrics;
   readonly operationTimeoutMs: number;
   newConsumerId(): bigint;
-  getConnection(topic: string): Promise<{ connection: Connection }>;
+  getConnection(topic: string, options?: IdentityOption): Promise<{ connection: Connection }>;
   /** Connection to a known broker URL (TOPIC_MIGRATED, §1.5); lookup is used when absent. */
-  getConnectionTo?(logicalAddress: string): Promise<Connection>;
-  getPartitionedTopicMetadata(topic: string): Promise<number>;
+  getConnectionTo?(
+    logicalAddress: string,
+    physicalAddress?: string,
+    identity?: ForwardedIdentity,
+  ): Promise<Connection>;
+  getPartitionedTopicMetadata(topic: string, options?: IdentityOption): Promise<number>;
   getTopicsOfNamespace(
     namespace: string,
     mode?: TopicListModeValue,
     topicsPattern?: string,
+    options?: IdentityOption,
   ): Promise<string[]>;
 }
 
@@ -130,6 +141,12 @@ export interface ConsumerOptions {
   startMessageId?: MessageId;
   /** Deliver the start message itself. Default false. */
   startMessageIdInclusive?: boolean;
+  /**
+   * Identity forwarded on every connection the consumer uses (lookups, SUBSCRIBE, reconnects;
+   * §1.12): the client's own credentials authenticate a proxy role, the broker authorizes
+   * `originalPrincipal`. Default none.
+   */
+  identity?: ForwardedIdentity;
   /** Extra SUBSCRIBE metadata. */
   metadata?: Record<string, string>;
   /** Registry for the consumer metrics (never the global one). */

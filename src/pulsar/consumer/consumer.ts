@@ -8,7 +8,11 @@ import type {
   ConsumerOptions,
   MessageConsumer,
 } from './consumer-types.ts';
-import { PartitionConsumer, type PartitionConsumerOptions } from './partition-consumer.ts';
+import {
+  PartitionConsumer,
+  identityOption,
+  type PartitionConsumerOptions,
+} from './partition-consumer.ts';
 
 /** Options of {@link Consumer.create}. */
 export interface SingleTopicConsumerOptions extends ConsumerOptions {
@@ -43,7 +47,10 @@ export class Consumer implements MessageConsumer {
     options: SingleTopicConsumerOptions,
   ): Promise<Consumer> {
     const topic = TopicName.parse(options.topic).toString();
-    const partitions = await provider.getPartitionedTopicMetadata(topic);
+    const partitions = await provider.getPartitionedTopicMetadata(
+      topic,
+      identityOption(options.identity),
+    );
     const set = await createPartitionConsumers(provider, options, topic, partitions);
     return new Consumer(topic, partitions, set);
   }

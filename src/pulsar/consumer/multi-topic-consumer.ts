@@ -11,7 +11,7 @@ import type {
   ConsumerOptions,
   MessageConsumer,
 } from './consumer-types.ts';
-import type { PartitionConsumer } from './partition-consumer.ts';
+import { identityOption, type PartitionConsumer } from './partition-consumer.ts';
 
 /** Options of {@link MultiTopicConsumer.create}: exactly one of `topics` and `topicsPattern`. */
 export interface MultiTopicConsumerOptions extends ConsumerOptions {
@@ -155,7 +155,10 @@ export class MultiTopicConsumer implements MessageConsumer {
   }
 
   async #addTopic(topic: string): Promise<void> {
-    const partitions = await this.#provider.getPartitionedTopicMetadata(topic);
+    const partitions = await this.#provider.getPartitionedTopicMetadata(
+      topic,
+      identityOption(this.#options.identity),
+    );
     const before = new Set(this.#set.children);
     await createPartitionConsumers(this.#provider, this.#options, topic, partitions, this.#set);
     this.#byTopic.set(
@@ -175,7 +178,12 @@ export class MultiTopicConsumer implements MessageConsumer {
   async #listMatching(): Promise<string[]> {
     const p = this.#pattern!;
     const mode = p.mode === 1 ? TopicListMode.NON_PERSISTENT : TopicListMode.PERSISTENT;
-    const all = await this.#provider.getTopicsOfNamespace(p.namespace, mode);
+    const all = await this.#provider.getTopicsOfNamespace(
+      p.namespace,
+      mode,
+      undefined,
+      identityOption(this.#options.identity),
+    );
     const matched = new Set<string>();
     for (const name of all) {
       const base = TopicName.parse(name).partitionedTopicName;

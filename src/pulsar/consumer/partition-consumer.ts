@@ -14,6 +14,7 @@ import {
   seekCommand,
   subscribeCommand,
   unsubscribeCommand,
+  type ForwardedIdentity,
 } from '../protocol/commands.ts';
 import {
   AckType,
@@ -41,6 +42,7 @@ import type {
   FlowMode,
   MessageConsumer,
   SubscriptionType,
+  IdentityOption,
 } from './consumer-types.ts';
 import { decodeEntry, isInternalEntry, type StartFilter } from './message-decoder.ts';
 import { NegativeAckTracker } from './negative-ack-tracker.ts';
@@ -526,9 +528,10 @@ export class PartitionConsumer implements MessageConsumer {
     const migrated = this.#migratedUrl;
     if (migrated !== undefined && this.#provider.getConnectionTo !== undefined) {
       this.#migratedUrl = undefined;
-      return this.#provider.getConnectionTo(migrated);
+      return this.#provider.getConnectionTo(migrated, migrated, this.#options.identity);
     }
-    return (await this.#provider.getConnection(this.topic)).connection;
+    return (await this.#provider.getConnection(this.topic, identityOption(this.#options.identity)))
+      .connection;
   }
 
   #subscribeFields(requestId: bigint): CommandSubscribe {
@@ -1065,4 +1068,9 @@ function entryNotAfter(a: MessageId, b: MessageId): boolean {
 function asPulsarError(err: unknown): PulsarError {
   if (err instanceof PulsarError) return err;
   return new PulsarError('PULSAR_ERR_UNKNOWN_SERVER_ERROR', String(err), { cause: err });
+}
+
+/** `{ identity }` when one is set (exactOptionalPropertyTypes). */
+export function identityOption(identity: ForwardedIdentity | undefined): IdentityOption {
+  return identity === undefined ? {} : { identity };
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { isPulsarError } from '../errors.ts';
+import type { ForwardedIdentity } from '../protocol/commands.ts';
 import { EARLIEST_MESSAGE_ID, messageIdEquals, type MessageId } from '../protocol/message-id.ts';
 import { Consumer } from '../consumer/consumer.ts';
 import type { ConsumerConnectionProvider, ConsumerMessage } from '../consumer/consumer-types.ts';
@@ -23,6 +24,8 @@ export interface ReaderOptions {
   /** Prefetch per partition, ≥ 1. Default 1000. */
   receiverQueueSize?: number;
   registry?: Registry;
+  /** Identity forwarded on every connection of the reader (§1.12). Default none. */
+  identity?: ForwardedIdentity;
   onFatalError?: (error: Error) => void;
 }
 
@@ -63,6 +66,7 @@ export class Reader {
         ? {}
         : { receiverQueueSize: options.receiverQueueSize }),
       ...(options.registry === undefined ? {} : { registry: options.registry }),
+      ...(options.identity === undefined ? {} : { identity: options.identity }),
       ...(options.onFatalError === undefined ? {} : { onFatalError: options.onFatalError }),
     });
     if (inclusive && start.ledgerId === (1n << 63n) - 1n) {
