@@ -6,7 +6,7 @@
  * `shutdown.drainTimeoutSeconds` (plus a small margin for closing the clients).
  */
 import { Registry } from 'prom-client';
-import { createLogger } from '../shared/index.ts';
+import { createLogger, exitOnSignals } from '../shared/index.ts';
 import { loadGatewayConfig } from './config/gateway-config.ts';
 import type { GatewayConfig } from './config/gateway-config.ts';
 import { isGatewayError } from './errors.ts';
@@ -39,35 +39,10 @@ export async function main(
   const logger = createLogger({ level: config.log.level, base: { app: 'pulsar-ws-gateway' } });
   const registry = new Registry();
   const server = await GatewayServer.start({ config, logger, registry });
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const hardExit = setTimeout(
-      () => {
-        logger.error({}, 'drain did not finish in time; exiting');
-        process.exit(1);
-      },
-      config.shutdown.drainTimeoutSeconds * 1000 + EXIT_MARGIN_MS,
-    );
-    hardExit.unref();
-    server.close().then(
-      () => {
-        logger.info({}, 'stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => {
-    stop('SIGTERM');
-  });
-  process.on('SIGINT', () => {
-    stop('SIGINT');
+  exitOnSignals({
+    logger,
+    stop: () => server.close(),
+    timeoutMs: config.shutdown.drainTimeoutSeconds * 1000 + EXIT_MARGIN_MS,
   });
   return undefined;
 }

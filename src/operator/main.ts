@@ -7,7 +7,7 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createLogger, hasErrorCode } from '../shared/index.ts';
+import { createLogger, exitOnSignals, hasErrorCode } from '../shared/index.ts';
 import { Manager } from './manager.ts';
 import {
   OPERATOR_CONFIG_ERROR_CODE,
@@ -69,35 +69,13 @@ export async function main(
     'Starting operator',
   );
   await manager.start();
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'Shutting down');
-    const hardExit = setTimeout(() => {
-      logger.error({}, 'Shutdown did not finish in time; exiting');
-      process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS);
-    hardExit.unref();
-    manager.stop().then(
-      () => {
-        logger.info({}, 'Stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'Shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => {
-    stop('SIGTERM');
-  });
-  process.on('SIGINT', () => {
-    stop('SIGINT');
+  const shutdown = exitOnSignals({
+    logger,
+    stop: () => manager.stop(),
+    timeoutMs: SHUTDOWN_TIMEOUT_MS,
   });
   void manager.done.then((exit) => {
-    if (exit === 'leadership-lost' && !stopping) {
+    if (exit === 'leadership-lost' && !shutdown.isStopping()) {
       logger.error({}, 'Leadership lost; exiting');
       process.exit(1);
     }
