@@ -151,6 +151,27 @@ describe('ConsumerSession', () => {
     assert.equal(ws.sent.length, 5);
   });
 
+  it('two permit 0 while a receive is pending deliver two messages, as the reference (§5.4)', async () => {
+    const { ws, consumer, session, metrics } = setup(true, 1000);
+    session.onText(JSON.stringify({ type: 'permit', permitMessages: 0 }));
+    session.onText(JSON.stringify({ type: 'permit', permitMessages: 0 }));
+    await settle();
+    assert.equal(ws.sent.length, 0);
+    consumer.push(5);
+    await settle();
+    // The reference starts one receive chain per permit that finds pending >= 0.
+    assert.equal(ws.sent.length, 2);
+    // pending is now 2: a permit of 3 leaves one credit, so one more message.
+    session.onText(JSON.stringify({ type: 'permit', permitMessages: 3 }));
+    await settle();
+    assert.equal(ws.sent.length, 3);
+    assert.equal((await metrics.outstandingPermits.get()).values[0]?.value ?? 0, 0);
+    // Acks never move the pull-mode counter.
+    session.onText(JSON.stringify({ messageId: idOf(ws.sent[0]!) }));
+    await settle();
+    assert.equal(ws.sent.length, 3);
+  });
+
   it('acks a pushed id with the cached id object and decodes unknown ids', async () => {
     const { ws, consumer, session } = setup(false, 10);
     consumer.push(1);
