@@ -10,7 +10,13 @@ import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
-import type { ForwardedIdentity, MessageId, PulsarClientOptions } from '../pulsar/index.ts';
+import type {
+  ConsumerOptions as PulsarConsumerOptions,
+  ForwardedIdentity,
+  MessageConsumer,
+  MessageId,
+  PulsarClientOptions,
+} from '../pulsar/index.ts';
 import {
   Consumer,
   EARLIEST_MESSAGE_ID,
@@ -504,26 +510,9 @@ export class GatewayServer {
         subscription: path.subscription,
       },
     );
-    const identity = await this.#authenticate(req, query);
-    const { lease, forwarded } = this.#leaseFor(identity);
-    let consumer: Consumer;
-    try {
-      consumer = await Consumer.create(lease.client, {
-        topic: path.topic,
-        ...this.#consumerOptions(o, path.subscription, lease, forwarded),
-      });
-    } catch (err) {
-      lease.release();
-      throw gatewayErrorFromPulsar(err, 'consumer');
-    }
-    const flow = { pullMode: o.pullMode, maxPendingMessages: o.maxPendingMessages };
-    return {
-      endpoint: 'consumer',
-      identity,
-      lease,
-      makeSession: (ctx) => new ConsumerSession(ctx, consumer, flow),
-      abort: () => consumer.close(),
-    };
+    return this.#subscribe(req, query, o, path.subscription, 'consumer', (client, options) =>
+      Consumer.create(client, { topic: path.topic, ...options }),
+    );
   }
 
   async #attachMultiConsumer(
@@ -535,25 +524,49 @@ export class GatewayServer {
       withDefaultParams(query, this.#config.websocket.consumerDefaults),
       path,
     );
-    const identity = await this.#authenticate(req, query);
-    const { lease, forwarded } = this.#leaseFor(identity);
-    let consumer: MultiTopicConsumer;
-    try {
-      consumer = await MultiTopicConsumer.create(lease.client, {
+    return this.#subscribe(req, query, o, path.subscription, 'multi-consumer', (client, options) =>
+      MultiTopicConsumer.create(client, {
         ...(o.topics === undefined ? {} : { topics: o.topics }),
         ...(o.topicsPattern === undefined ? {} : { topicsPattern: o.topicsPattern }),
-        ...this.#consumerOptions(o, path.subscription, lease, forwarded),
-      });
+        ...options,
+      }),
+    );
+  }
+
+  /**
+   * The part of a consumer attach that single-topic and v3 consumers share: authenticate, lease
+   * a client, subscribe through `create`, and map a broker failure to the reference's status.
+   */
+  async #subscribe(
+    req: IncomingMessage,
+    query: QueryParams,
+    o: ConsumerOptions,
+    subscription: string,
+    endpoint: 'consumer' | 'multi-consumer',
+    create: (
+      client: ClientLease['client'],
+      options: PulsarConsumerOptions,
+    ) => Promise<MessageConsumer>,
+  ): Promise<Attached> {
+    const identity = await this.#authenticate(req, query);
+    const { lease, forwarded } = this.#leaseFor(identity);
+    let consumer: MessageConsumer;
+    try {
+      consumer = await create(
+        lease.client,
+        this.#consumerOptions(o, subscription, lease, forwarded),
+      );
     } catch (err) {
       lease.release();
       throw gatewayErrorFromPulsar(err, 'consumer');
     }
     const flow = { pullMode: o.pullMode, maxPendingMessages: o.maxPendingMessages };
+    const Session = endpoint === 'consumer' ? ConsumerSession : MultiConsumerSession;
     return {
-      endpoint: 'multi-consumer',
+      endpoint,
       identity,
       lease,
-      makeSession: (ctx) => new MultiConsumerSession(ctx, consumer, flow),
+      makeSession: (ctx) => new Session(ctx, consumer, flow),
       abort: () => consumer.close(),
     };
   }
@@ -563,7 +576,7 @@ export class GatewayServer {
     subscription: string,
     lease: ClientLease,
     forwarded: ForwardedIdentity | undefined,
-  ) {
+  ): PulsarConsumerOptions {
     return {
       subscription,
       subscriptionType: o.subscriptionType,
