@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { metricsOn } from '../shared/index.ts';
 
 /** Result label of connection attempts and lookups (bounded). */
 export type AttemptResult = 'success' | 'failure';
@@ -42,47 +43,40 @@ const LATENCY_BUCKETS = [
 ];
 
 /**
- * Registers the client's metrics on `registry` (never the global registry, so several clients and
- * tests can coexist) and returns the recording hooks. Without a registry, returns
- * {@link noopPulsarMetrics}. Known label values are pre-created at zero.
+ * The client's metrics on `registry` (never the global registry), registered on first use and
+ * shared by every client using that registry; returns the recording hooks. Without a registry,
+ * returns {@link noopPulsarMetrics}. Known label values are pre-created at zero.
  */
 export function createPulsarMetrics(registry?: Registry): PulsarMetrics {
   if (registry === undefined) return noopPulsarMetrics;
-  const registers = [registry];
-  const connections = new Gauge({
+  const connections = metricsOn.gauge(registry, {
     name: 'pulsar_client_connections',
     help: 'Open connections to Pulsar brokers (handshake completed).',
-    registers,
   });
-  const attempts = new Counter({
+  const attempts = metricsOn.counter(registry, {
     name: 'pulsar_client_connection_attempts_total',
     help: 'Connection attempts to Pulsar brokers, by result.',
     labelNames: ['result'] as const,
-    registers,
   });
-  const lookups = new Counter({
+  const lookups = metricsOn.counter(registry, {
     name: 'pulsar_client_lookups_total',
     help: 'Topic lookups (including redirects), by result.',
     labelNames: ['result'] as const,
-    registers,
   });
-  const reconnects = new Counter({
+  const reconnects = metricsOn.counter(registry, {
     name: 'pulsar_client_reconnects_total',
     help: 'Producer and consumer reconnections, by kind.',
     labelNames: ['kind'] as const,
-    registers,
   });
-  const produceLatency = new Histogram({
+  const produceLatency = metricsOn.histogram(registry, {
     name: 'pulsar_client_produce_latency_seconds',
     help: 'Time from sending a message to receiving its receipt.',
     buckets: LATENCY_BUCKETS,
-    registers,
   });
-  const ackLatency = new Histogram({
+  const ackLatency = metricsOn.histogram(registry, {
     name: 'pulsar_client_ack_latency_seconds',
     help: 'Time from acknowledging a message to the broker confirming it.',
     buckets: LATENCY_BUCKETS,
-    registers,
   });
   for (const result of ['success', 'failure'] as const) {
     attempts.inc({ result }, 0);

@@ -14,7 +14,7 @@ import {
 import type { Counter, Registry } from 'prom-client';
 import type { Logger } from '../../shared/index.ts';
 import { silentLogger } from '../../shared/index.ts';
-import { metricsOn } from '../runtime/metrics-helpers.ts';
+import { metricsOn } from '../../shared/index.ts';
 import { isNotFound } from './api-errors.ts';
 import { applyBody, applyReason } from './apply-diff.ts';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock, Logger, TimerHandle } from '../../shared/index.ts';
-import { metricsOn } from './metrics-helpers.ts';
+import { metricsOn } from '../../shared/index.ts';
 import { isTerminalError, type Result } from './result.ts';
 import { WorkQueue } from './work-queue.ts';
 

@@ -7,7 +7,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Counter, Gauge, Registry } from 'prom-client';
 import type { Clock, Logger, TimerHandle } from '../../shared/index.ts';
-import { metricsOn } from './metrics-helpers.ts';
+import { metricsOn } from '../../shared/index.ts';
 
 /** Maps an object to the reconcile key it concerns, or `undefined` to ignore it. */
 export type KeyMapper = (obj: KubernetesObject) => string | undefined;

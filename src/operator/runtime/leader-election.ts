@@ -9,7 +9,7 @@ import {
 import type { Gauge, Registry } from 'prom-client';
 import { BaseError, type Clock, type Logger, type TimerHandle } from '../../shared/index.ts';
 import { isConflict, isNotFound } from '../kube/api-errors.ts';
-import { metricsOn } from './metrics-helpers.ts';
+import { metricsOn } from '../../shared/index.ts';
 
 /** The lease fields leader election reads and writes. Times in ms since the epoch. */
 export interface LeaseRecord {

@@ -1,6 +1,6 @@
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock, TimerHandle } from '../../shared/index.ts';
-import { metricsOn } from './metrics-helpers.ts';
+import { metricsOn } from '../../shared/index.ts';
 
 /** Options of {@link WorkQueue}. Durations in milliseconds. */
 export interface WorkQueueOptions {

@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { metricsOn } from '../../shared/index.ts';
 
 /** Why messages were redelivered (bounded label). */
 export type RedeliveryReason = 'negative_ack' | 'ack_timeout';
@@ -23,37 +24,29 @@ export const noopConsumerMetrics: ConsumerMetrics = Object.freeze({
   deadLettered() {},
 });
 
-const byRegistry = new WeakMap<Registry, ConsumerMetrics>();
-
 /**
  * The consumer metrics registered on `registry`, created on first use and shared by every consumer
  * using that registry (prom-client refuses to register a name twice).
  */
 export function consumerMetricsFor(registry?: Registry): ConsumerMetrics {
   if (registry === undefined) return noopConsumerMetrics;
-  const existing = byRegistry.get(registry);
-  if (existing !== undefined) return existing;
-  const registers = [registry];
-  const permits = new Gauge({
+  const permits = metricsOn.gauge(registry, {
     name: 'pulsar_client_consumer_outstanding_permits',
     help: 'FLOW permits granted to brokers and not yet used by them.',
-    registers,
   });
-  const redeliveries = new Counter({
+  const redeliveries = metricsOn.counter(registry, {
     name: 'pulsar_client_consumer_redeliveries_total',
     help: 'Entries the consumer asked the broker to redeliver, by reason.',
     labelNames: ['reason'] as const,
-    registers,
   });
-  const dlq = new Counter({
+  const dlq = metricsOn.counter(registry, {
     name: 'pulsar_client_consumer_dead_letter_messages_total',
     help: 'Messages published to a dead-letter topic, by result.',
     labelNames: ['result'] as const,
-    registers,
   });
   for (const reason of ['negative_ack', 'ack_timeout'] as const) redeliveries.inc({ reason }, 0);
   for (const result of ['success', 'failure'] as const) dlq.inc({ result }, 0);
-  const metrics: ConsumerMetrics = {
+  return {
     outstandingPermits: (delta) => {
       permits.inc(delta);
     },
@@ -64,6 +57,4 @@ export function consumerMetricsFor(registry?: Registry): ConsumerMetrics {
       dlq.inc({ result });
     },
   };
-  byRegistry.set(registry, metrics);
-  return metrics;
 }

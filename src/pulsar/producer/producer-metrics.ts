@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { metricsOn } from '../../shared/index.ts';
 import { PULSAR_ERROR_CODES, type PulsarErrorCode } from '../errors.ts';
 
 /**
@@ -19,8 +20,6 @@ export const noopProducerMetrics: ProducerMetrics = Object.freeze({
   sendFailed() {},
 });
 
-const byRegistry = new WeakMap<Registry, ProducerMetrics>();
-
 /**
  * The producer metrics registered on `registry` (never the global one). Every producer sharing a
  * registry shares the same instruments, so registering twice is impossible. All error codes are
@@ -28,22 +27,17 @@ const byRegistry = new WeakMap<Registry, ProducerMetrics>();
  */
 export function producerMetricsFor(registry: Registry | undefined): ProducerMetrics {
   if (registry === undefined) return noopProducerMetrics;
-  const existing = byRegistry.get(registry);
-  if (existing !== undefined) return existing;
-  const registers = [registry];
-  const pending = new Gauge({
+  const pending = metricsOn.gauge(registry, {
     name: 'pulsar_client_producer_pending_messages',
     help: 'Messages sent by producers and not yet acknowledged by the broker (or failed).',
-    registers,
   });
-  const errors = new Counter({
+  const errors = metricsOn.counter(registry, {
     name: 'pulsar_client_producer_send_errors_total',
     help: 'Messages whose send failed, by error code.',
     labelNames: ['code'] as const,
-    registers,
   });
   for (const code of Object.keys(PULSAR_ERROR_CODES)) errors.inc({ code }, 0);
-  const metrics: ProducerMetrics = {
+  return {
     pendingChanged: (count) => {
       pending.inc(count);
     },
@@ -51,6 +45,4 @@ export function producerMetricsFor(registry: Registry | undefined): ProducerMetr
       errors.inc({ code });
     },
   };
-  byRegistry.set(registry, metrics);
-  return metrics;
 }
