@@ -182,7 +182,18 @@ export class KubeControlPlane {
     this.#apiArgs = apiArgs;
   }
 
-  static async start(opts: { name?: string } = {}): Promise<KubeControlPlane> {
+  static async start(
+    opts: {
+      name?: string;
+      /**
+       * An audit policy (YAML text): kube-apiserver then writes JSON audit events to
+       * {@link KubeControlPlane.auditLogPath}. Off by default.
+       */
+      auditPolicy?: string;
+      /** Extra kube-apiserver flags, e.g. `--enable-admission-plugins=...`. */
+      apiServerArgs?: string[];
+    } = {},
+  ): Promise<KubeControlPlane> {
     const bin = await ensureKubeBinaries();
     const t0 = performance.now();
     const name = opts.name ?? 'kube';
@@ -266,7 +277,18 @@ export class KubeControlPlane {
       '--enable-priority-and-fairness=false',
       '--event-ttl=1h',
       '--v=1',
+      ...(opts.apiServerArgs ?? []),
     ];
+    if (opts.auditPolicy !== undefined) {
+      const policy = path.join(dir, 'audit-policy.yaml');
+      writeFileSync(policy, opts.auditPolicy);
+      apiArgs.push(
+        `--audit-policy-file=${policy}`,
+        `--audit-log-path=${path.join(dir, 'audit.log')}`,
+        '--audit-log-format=json',
+        '--audit-log-mode=blocking',
+      );
+    }
     const plane = new KubeControlPlane(
       { server, kubeconfig },
       dir,
@@ -322,6 +344,11 @@ export class KubeControlPlane {
       throw withLog(err, this.#apiserver);
     });
     progress('kube', `kube-apiserver ready in ${secondsSince(t0)}s`);
+  }
+
+  /** The JSON audit log (one event per line) when started with `auditPolicy`. */
+  get auditLogPath(): string {
+    return path.join(this.#dir, 'audit.log');
   }
 
   /** Stops and starts kube-apiserver on the same port (etcd keeps the data). */
