@@ -33,6 +33,11 @@ export class ConsumerSet implements MessageConsumer {
     this.#flowMode = flowMode;
   }
 
+  /** How permits are granted to the children (the parent's flow mode). */
+  get flowMode(): FlowMode {
+    return this.#flowMode;
+  }
+
   /** The current children. */
   get children(): readonly PartitionConsumer[] {
     return this.#children;

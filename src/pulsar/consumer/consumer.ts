@@ -2,17 +2,14 @@ import { PulsarError } from '../errors.ts';
 import type { MessageId } from '../protocol/message-id.ts';
 import { TopicName } from '../topic-name.ts';
 import { ConsumerSet } from './consumer-set.ts';
-import type {
-  ConsumerConnectionProvider,
-  ConsumerMessage,
-  ConsumerOptions,
-  MessageConsumer,
-} from './consumer-types.ts';
+import { resolveConsumerOptions } from './consumer-options.ts';
+import type { ConsumerConnectionProvider, ConsumerOptions } from './consumer-types.ts';
 import {
   PartitionConsumer,
   identityOption,
   type PartitionConsumerOptions,
 } from './partition-consumer.ts';
+import { SetBackedConsumer } from './set-backed-consumer.ts';
 
 /** Options of {@link Consumer.create}. */
 export interface SingleTopicConsumerOptions extends ConsumerOptions {
@@ -25,17 +22,16 @@ export interface SingleTopicConsumerOptions extends ConsumerOptions {
  * the partitions): one {@link PartitionConsumer} per partition, merged delivery, and acks routed by
  * the message id's partition index, so ids decoded from the WebSocket base64 form work too.
  */
-export class Consumer implements MessageConsumer {
+export class Consumer extends SetBackedConsumer {
   /** Full topic name. */
   readonly topic: string;
   /** Number of partitions, 0 for a non-partitioned topic. */
   readonly partitions: number;
-  readonly #set: ConsumerSet;
 
   private constructor(topic: string, partitions: number, set: ConsumerSet) {
+    super(set);
     this.topic = topic;
     this.partitions = partitions;
-    this.#set = set;
   }
 
   /**
@@ -46,55 +42,25 @@ export class Consumer implements MessageConsumer {
     provider: ConsumerConnectionProvider,
     options: SingleTopicConsumerOptions,
   ): Promise<Consumer> {
-    const topic = TopicName.parse(options.topic).toString();
+    const { flowMode, topics } = resolveConsumerOptions(options);
+    const topic = topics[0]!;
     const partitions = await provider.getPartitionedTopicMetadata(
       topic,
       identityOption(options.identity),
     );
-    const set = await createPartitionConsumers(provider, options, topic, partitions);
+    const set = new ConsumerSet(flowMode);
+    await createPartitionConsumers(provider, options, topic, partitions, set);
     return new Consumer(topic, partitions, set);
   }
 
   /** The per-partition consumers (diagnostics and tests). */
   get partitionConsumers(): readonly PartitionConsumer[] {
-    return this.#set.children;
-  }
-
-  get isEndOfTopic(): boolean {
-    return this.#set.isEndOfTopic;
-  }
-
-  receive(signal?: AbortSignal): Promise<ConsumerMessage> {
-    return this.#set.receive(signal);
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<ConsumerMessage> {
-    return this.#set[Symbol.asyncIterator]();
-  }
-
-  grantPermits(n: number): void {
-    this.#set.grantPermits(n);
-  }
-
-  acknowledge(target: ConsumerMessage | MessageId): Promise<void> {
-    return this.#set.acknowledge(target);
-  }
-
-  acknowledgeCumulative(target: ConsumerMessage | MessageId): Promise<void> {
-    return this.#set.acknowledgeCumulative(target);
-  }
-
-  negativeAcknowledge(target: ConsumerMessage | MessageId): void {
-    this.#set.negativeAcknowledge(target);
-  }
-
-  hasMessageAvailable(): Promise<boolean> {
-    return this.#set.hasMessageAvailable();
+    return this.set.children;
   }
 
   /** Last message id of a non-partitioned topic; PULSAR_ERR_INVALID_ARGUMENT when partitioned. */
   getLastMessageId(): Promise<MessageId> {
-    const only = this.#set.children[0];
+    const only = this.set.children[0];
     if (this.partitions > 0 || only === undefined) {
       return Promise.reject(
         new PulsarError('PULSAR_ERR_INVALID_ARGUMENT', 'getLastMessageId needs a single partition'),
@@ -108,7 +74,7 @@ export class Consumer implements MessageConsumer {
    * message id to that id (all partitions for a non-partitioned id).
    */
   async seek(target: MessageId | number): Promise<void> {
-    const children = this.#set.children;
+    const children = this.set.children;
     if (typeof target === 'number' || target.partition < 0) {
       await Promise.all(children.map((c) => c.seek(target)));
       return;
@@ -119,32 +85,24 @@ export class Consumer implements MessageConsumer {
     }
     await child.seek(target);
   }
-
-  unsubscribe(): Promise<void> {
-    return this.#set.unsubscribe();
-  }
-
-  close(): Promise<void> {
-    return this.#set.close();
-  }
 }
 
 /**
- * Subscribes all partitions of `topic` (or the topic itself when `partitions` is 0) into a new
- * {@link ConsumerSet}; closes what was opened and rethrows when one fails.
+ * Subscribes all partitions of `topic` (or the topic itself when `partitions` is 0) into `set`;
+ * closes what was opened and rethrows when one fails.
  */
 export async function createPartitionConsumers(
   provider: ConsumerConnectionProvider,
   options: ConsumerOptions,
   topic: string,
   partitions: number,
-  set: ConsumerSet = new ConsumerSet(options.flowMode ?? 'auto'),
-): Promise<ConsumerSet> {
+  set: ConsumerSet,
+): Promise<void> {
   const base: PartitionConsumerOptions = {
     ...options,
     topic,
     baseTopic: topic,
-    parentManagedFlow: (options.flowMode ?? 'auto') === 'manual',
+    parentManagedFlow: set.flowMode === 'manual',
   };
   const specs: PartitionConsumerOptions[] =
     partitions > 0
@@ -163,5 +121,4 @@ export async function createPartitionConsumers(
     throw failed.reason;
   }
   for (const r of results) if (r.status === 'fulfilled') set.add(r.value);
-  return set;
 }

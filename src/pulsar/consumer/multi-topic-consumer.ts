@@ -1,31 +1,20 @@
 import type { TimerHandle } from '../../shared/index.ts';
-import { PulsarError } from '../errors.ts';
 import { TopicListMode } from '../protocol/constants.ts';
-import type { MessageId } from '../protocol/message-id.ts';
 import { TopicName } from '../topic-name.ts';
 import { createPartitionConsumers } from './consumer.ts';
+import {
+  resolveConsumerOptions,
+  type ResolvedConsumerOptions,
+  type TopicSelectionOptions,
+  type TopicsPattern,
+} from './consumer-options.ts';
 import { ConsumerSet } from './consumer-set.ts';
-import type {
-  ConsumerConnectionProvider,
-  ConsumerMessage,
-  ConsumerOptions,
-  MessageConsumer,
-} from './consumer-types.ts';
+import type { ConsumerConnectionProvider, ConsumerOptions } from './consumer-types.ts';
 import { identityOption, type PartitionConsumer } from './partition-consumer.ts';
+import { SetBackedConsumer } from './set-backed-consumer.ts';
 
 /** Options of {@link MultiTopicConsumer.create}: exactly one of `topics` and `topicsPattern`. */
-export interface MultiTopicConsumerOptions extends ConsumerOptions {
-  /** Topic names, short or full (WS v3 `topics`). */
-  topics?: readonly string[];
-  /**
-   * Regular expression over full topic names of one namespace (WS v3 `topicsPattern`), e.g.
-   * `persistent://public/default/orders-.*`; a pattern without a scheme is taken relative to
-   * `public/default`. Matched against the whole name without the scheme, as Java's `TopicList`.
-   */
-  topicsPattern?: string;
-  /** How often a pattern consumer looks for new and deleted topics, in ms. Default 60 000 (Java). */
-  patternAutoDiscoveryPeriodMs?: number;
-}
+export type MultiTopicConsumerOptions = ConsumerOptions & Omit<TopicSelectionOptions, 'topic'>;
 
 /**
  * Consumer over a list of topics or the topics of a namespace matching a pattern (the gateway's v3
@@ -34,21 +23,23 @@ export interface MultiTopicConsumerOptions extends ConsumerOptions {
  * A pattern consumer re-lists the namespace (GET_TOPICS_OF_NAMESPACE) every discovery period on
  * the injected clock, subscribing new topics and closing the consumers of deleted ones.
  */
-export class MultiTopicConsumer implements MessageConsumer {
+export class MultiTopicConsumer extends SetBackedConsumer {
   readonly #provider: ConsumerConnectionProvider;
   readonly #options: MultiTopicConsumerOptions;
-  readonly #set: ConsumerSet;
   readonly #byTopic = new Map<string, PartitionConsumer[]>();
-  readonly #pattern: { namespace: string; regex: RegExp; mode: number } | undefined;
+  readonly #pattern: TopicsPattern | undefined;
   #timer: TimerHandle | undefined;
   #discovering = false;
 
-  private constructor(provider: ConsumerConnectionProvider, options: MultiTopicConsumerOptions) {
+  private constructor(
+    provider: ConsumerConnectionProvider,
+    options: MultiTopicConsumerOptions,
+    resolved: ResolvedConsumerOptions,
+  ) {
+    super(new ConsumerSet(resolved.flowMode));
     this.#provider = provider;
     this.#options = options;
-    this.#set = new ConsumerSet(options.flowMode ?? 'auto');
-    this.#pattern =
-      options.topicsPattern === undefined ? undefined : parsePattern(options.topicsPattern);
+    this.#pattern = resolved.pattern;
   }
 
   /** Subscribes every listed or matching topic; fails (closing what opened) if one fails. */
@@ -56,29 +47,22 @@ export class MultiTopicConsumer implements MessageConsumer {
     provider: ConsumerConnectionProvider,
     options: MultiTopicConsumerOptions,
   ): Promise<MultiTopicConsumer> {
-    if ((options.topics === undefined) === (options.topicsPattern === undefined)) {
-      throw new PulsarError(
-        'PULSAR_ERR_INVALID_ARGUMENT',
-        'exactly one of topics and topicsPattern is required',
-      );
-    }
-    const consumer = new MultiTopicConsumer(provider, options);
+    const resolved = resolveConsumerOptions(options);
+    const consumer = new MultiTopicConsumer(provider, options, resolved);
     try {
       const topics =
-        options.topics === undefined
-          ? await consumer.#listMatching()
-          : [...new Set(options.topics.map((t) => TopicName.parse(t.trim()).toString()))];
+        resolved.pattern === undefined ? resolved.topics : await consumer.#listMatching();
       await Promise.all(topics.map((t) => consumer.#addTopic(t)));
     } catch (err) {
       await consumer.close();
       throw err;
     }
-    if (consumer.#pattern !== undefined) {
+    if (resolved.pattern !== undefined) {
       consumer.#timer = provider.clock.setInterval(() => {
         consumer.rediscover().catch((err: unknown) => {
           provider.logger.warn({ err }, 'topic discovery failed');
         });
-      }, options.patternAutoDiscoveryPeriodMs ?? 60_000);
+      }, resolved.pattern.periodMs);
       consumer.#timer.unref();
     }
     return consumer;
@@ -94,7 +78,7 @@ export class MultiTopicConsumer implements MessageConsumer {
    * topics and drops deleted ones. No-op for a topic list.
    */
   async rediscover(): Promise<void> {
-    if (this.#pattern === undefined || this.#discovering || this.#set.isClosed) return;
+    if (this.#pattern === undefined || this.#discovering || this.set.isClosed) return;
     this.#discovering = true;
     try {
       const found = new Set(await this.#listMatching());
@@ -107,46 +91,14 @@ export class MultiTopicConsumer implements MessageConsumer {
     }
   }
 
-  get isEndOfTopic(): boolean {
-    return this.#set.isEndOfTopic;
-  }
-
-  receive(signal?: AbortSignal): Promise<ConsumerMessage> {
-    return this.#set.receive(signal);
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<ConsumerMessage> {
-    return this.#set[Symbol.asyncIterator]();
-  }
-
-  grantPermits(n: number): void {
-    this.#set.grantPermits(n);
-  }
-
-  acknowledge(target: ConsumerMessage | MessageId): Promise<void> {
-    return this.#set.acknowledge(target);
-  }
-
-  acknowledgeCumulative(target: ConsumerMessage | MessageId): Promise<void> {
-    return this.#set.acknowledgeCumulative(target);
-  }
-
-  negativeAcknowledge(target: ConsumerMessage | MessageId): void {
-    this.#set.negativeAcknowledge(target);
-  }
-
-  hasMessageAvailable(): Promise<boolean> {
-    return this.#set.hasMessageAvailable();
-  }
-
-  async unsubscribe(): Promise<void> {
+  override async unsubscribe(): Promise<void> {
     this.#stopTimer();
-    await this.#set.unsubscribe();
+    await super.unsubscribe();
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     this.#stopTimer();
-    await this.#set.close();
+    await super.close();
   }
 
   #stopTimer(): void {
@@ -159,18 +111,18 @@ export class MultiTopicConsumer implements MessageConsumer {
       topic,
       identityOption(this.#options.identity),
     );
-    const before = new Set(this.#set.children);
-    await createPartitionConsumers(this.#provider, this.#options, topic, partitions, this.#set);
+    const before = new Set(this.set.children);
+    await createPartitionConsumers(this.#provider, this.#options, topic, partitions, this.set);
     this.#byTopic.set(
       topic,
-      this.#set.children.filter((c) => !before.has(c)),
+      this.set.children.filter((c) => !before.has(c)),
     );
   }
 
   async #removeTopic(topic: string): Promise<void> {
     const children = this.#byTopic.get(topic) ?? [];
     this.#byTopic.delete(topic);
-    for (const c of children) this.#set.remove(c);
+    for (const c of children) this.set.remove(c);
     await Promise.allSettled(children.map((c) => c.close()));
   }
 
@@ -191,27 +143,4 @@ export class MultiTopicConsumer implements MessageConsumer {
     }
     return [...matched];
   }
-}
-
-/** Namespace, anchored regex and domain of a topics pattern (Java `TopicList.filterTopics`). */
-function parsePattern(pattern: string): { namespace: string; regex: RegExp; mode: number } {
-  const scheme = /^(persistent|non-persistent):\/\//.exec(pattern);
-  const rest = scheme === null ? `public/default/${pattern}` : pattern.slice(scheme[0].length);
-  const parts = rest.split('/');
-  if (parts.length < 3 || parts[0] === '' || parts[1] === '') {
-    throw new PulsarError('PULSAR_ERR_INVALID_ARGUMENT', `invalid topics pattern ${pattern}`);
-  }
-  let regex: RegExp;
-  try {
-    regex = new RegExp(`^(?:${rest})$`);
-  } catch (err) {
-    throw new PulsarError('PULSAR_ERR_INVALID_ARGUMENT', `invalid topics pattern ${pattern}`, {
-      cause: err,
-    });
-  }
-  return {
-    namespace: `${parts[0]}/${parts[1]}`,
-    regex,
-    mode: scheme?.[1] === 'non-persistent' ? 1 : 0,
-  };
 }

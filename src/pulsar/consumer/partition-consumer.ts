@@ -34,6 +34,7 @@ import {
 } from '../protocol/message-id.ts';
 import { BatchAckTracker, entryKey } from './batch-ack-tracker.ts';
 import { consumerMetricsFor, type ConsumerMetrics } from './consumer-metrics.ts';
+import { validateConsumerOptions } from './consumer-options.ts';
 import type {
   ConsumerConnectionProvider,
   ConsumerMessage,
@@ -243,7 +244,7 @@ export class PartitionConsumer implements MessageConsumer {
     provider: ConsumerConnectionProvider,
     options: PartitionConsumerOptions,
   ): Promise<PartitionConsumer> {
-    validateOptions(options);
+    validateConsumerOptions(options);
     const consumer = new PartitionConsumer(provider, options);
     await consumer.#start();
     return consumer;
@@ -1016,22 +1017,6 @@ export class PartitionConsumer implements MessageConsumer {
     }
     this.#log.debug({ from: this.#state, to }, 'consumer state');
     this.#state = to;
-  }
-}
-
-function validateOptions(o: PartitionConsumerOptions): void {
-  const bad = (what: string): never => {
-    throw new PulsarError('PULSAR_ERR_INVALID_ARGUMENT', `invalid consumer option: ${what}`);
-  };
-  if (o.subscription === '') bad('subscription is empty');
-  if (o.receiverQueueSize !== undefined && !(o.receiverQueueSize >= 1))
-    bad('receiverQueueSize < 1');
-  const ackTimeout = o.ackTimeoutMs ?? 0;
-  if (ackTimeout !== 0 && !(ackTimeout >= 1000)) bad('ackTimeoutMs must be 0 or ≥ 1000');
-  if ((o.negativeAckRedeliveryDelayMs ?? 0) < 0) bad('negativeAckRedeliveryDelayMs < 0');
-  if ((o.priorityLevel ?? 0) < 0) bad('priorityLevel < 0');
-  if (o.deadLetterPolicy !== undefined && !(o.deadLetterPolicy.maxRedeliverCount > 0)) {
-    bad('maxRedeliverCount must be > 0');
   }
 }
 
