@@ -1,13 +1,9 @@
-import { PulsarError, isPulsarError } from '../errors.ts';
+import { PulsarError } from '../errors.ts';
 import type { MessageId } from '../protocol/message-id.ts';
 import type { ConsumerMessage, FlowMode, MessageConsumer } from './consumer-types.ts';
 import type { PartitionConsumer } from './partition-consumer.ts';
-
-interface Waiter {
-  resolve: (message: ConsumerMessage) => void;
-  reject: (error: unknown) => void;
-  cleanup: () => void;
-}
+import { ReceiveWaiters } from './receive-waiters.ts';
+import { untilClosed } from './until-closed.ts';
 
 /**
  * Merged delivery over several partition consumers (Java `MultiTopicsConsumerImpl`): receive takes
@@ -24,7 +20,7 @@ export class ConsumerSet implements MessageConsumer {
   readonly #byPartition = new Map<number, PartitionConsumer>();
   /** Ledgers belong to one topic partition, so a ledger id routes ids decoded from base64. */
   readonly #byLedger = new Map<bigint, PartitionConsumer>();
-  #waiters: Waiter[] = [];
+  readonly #waiters = new ReceiveWaiters<ConsumerMessage>();
   #next = 0;
   #demand = 0;
   #closed = false;
@@ -77,34 +73,15 @@ export class ConsumerSet implements MessageConsumer {
   receive(signal?: AbortSignal): Promise<ConsumerMessage> {
     if (this.#closed) return Promise.reject(closedError());
     if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
-    if (this.#waiters.length === 0) {
+    if (this.#waiters.size === 0) {
       const now = this.#take();
       if (now !== undefined) return Promise.resolve(now);
     }
-    return new Promise<ConsumerMessage>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(signal?.reason as Error);
-      };
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        cleanup: () => signal?.removeEventListener('abort', onAbort),
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.push(waiter);
-    });
+    return this.#waiters.wait(signal);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<ConsumerMessage> {
-    for (;;) {
-      try {
-        yield await this.receive();
-      } catch (err) {
-        if (isPulsarError(err, 'PULSAR_ERR_CLOSED')) return;
-        throw err;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<ConsumerMessage> {
+    return untilClosed(() => this.receive());
   }
 
   grantPermits(n: number): void {
@@ -173,10 +150,7 @@ export class ConsumerSet implements MessageConsumer {
     this.#closed = true;
     const children = this.#children;
     for (const c of children) c.setAvailabilityListener(undefined);
-    for (const w of this.#waiters.splice(0)) {
-      w.cleanup();
-      w.reject(closedError());
-    }
+    this.#waiters.rejectAll(closedError());
     await Promise.allSettled(children.map((c) => c.close()));
   }
 
@@ -200,13 +174,7 @@ export class ConsumerSet implements MessageConsumer {
   }
 
   #serve(): void {
-    while (this.#waiters.length > 0) {
-      const message = this.#take();
-      if (message === undefined) return;
-      const waiter = this.#waiters.shift()!;
-      waiter.cleanup();
-      waiter.resolve(message);
-    }
+    this.#waiters.serve(() => this.#take());
   }
 }
 

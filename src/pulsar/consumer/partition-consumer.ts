@@ -35,6 +35,8 @@ import {
 import { BatchAckTracker, entryKey } from './batch-ack-tracker.ts';
 import { consumerMetricsFor, type ConsumerMetrics } from './consumer-metrics.ts';
 import { validateConsumerOptions } from './consumer-options.ts';
+import { ReceiveWaiters } from './receive-waiters.ts';
+import { untilClosed } from './until-closed.ts';
 import type {
   ConsumerConnectionProvider,
   ConsumerMessage,
@@ -104,12 +106,6 @@ export interface PartitionConsumerOptions extends ConsumerOptions {
   parentManagedFlow?: boolean;
 }
 
-interface Waiter {
-  resolve: (message: ConsumerMessage) => void;
-  reject: (error: unknown) => void;
-  cleanup: () => void;
-}
-
 interface PendingAck {
   ids: MessageIdData[];
   type: AckTypeValue;
@@ -158,7 +154,7 @@ export class PartitionConsumer implements MessageConsumer {
   #connection: Connection | undefined;
   #listener: ConsumerListener | undefined;
   #queue: ConsumerMessage[] = [];
-  #waiters: Waiter[] = [];
+  readonly #waiters = new ReceiveWaiters<ConsumerMessage>();
   #pendingAcks: PendingAck[] = [];
   #epoch = 0n;
   #endOfTopic = false;
@@ -287,19 +283,7 @@ export class PartitionConsumer implements MessageConsumer {
     if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
     const now = this.#take(!this.#options.parentManagedFlow);
     if (now !== undefined) return Promise.resolve(now);
-    return new Promise<ConsumerMessage>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(signal?.reason as Error);
-      };
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        cleanup: () => signal?.removeEventListener('abort', onAbort),
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.push(waiter);
-    });
+    return this.#waiters.wait(signal);
   }
 
   /**
@@ -307,7 +291,7 @@ export class PartitionConsumer implements MessageConsumer {
    * {@link setAvailabilityListener}; applications normally call {@link receive}.
    */
   tryReceive(): ConsumerMessage | undefined {
-    if (this.#waiters.length > 0) return undefined;
+    if (this.#waiters.size > 0) return undefined;
     return this.#take(!this.#options.parentManagedFlow);
   }
 
@@ -316,15 +300,8 @@ export class PartitionConsumer implements MessageConsumer {
     this.#availabilityListener = listener;
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<ConsumerMessage> {
-    for (;;) {
-      try {
-        yield await this.receive();
-      } catch (err) {
-        if (isPulsarError(err, 'PULSAR_ERR_CLOSED')) return;
-        throw err;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<ConsumerMessage> {
+    return untilClosed(() => this.receive());
   }
 
   /** Manual flow mode: lets {@link receive} hand out `n` more messages. No-op in auto mode. */
@@ -689,10 +666,7 @@ export class PartitionConsumer implements MessageConsumer {
     this.#nacks.close();
     this.#queue = [];
     const error = this.#fatalError ?? this.#closedError();
-    for (const w of this.#waiters.splice(0)) {
-      w.cleanup();
-      w.reject(error);
-    }
+    this.#waiters.rejectAll(error);
     for (const p of this.#pendingAcks.splice(0)) p.reject(error);
   }
 
@@ -784,13 +758,7 @@ export class PartitionConsumer implements MessageConsumer {
   }
 
   #serveWaiters(): void {
-    while (this.#waiters.length > 0) {
-      const message = this.#take(!this.#options.parentManagedFlow);
-      if (message === undefined) return;
-      const waiter = this.#waiters.shift()!;
-      waiter.cleanup();
-      waiter.resolve(message);
-    }
+    this.#waiters.serve(() => this.#take(!this.#options.parentManagedFlow));
   }
 
   #discardQueue(): void {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
-import { isPulsarError } from '../errors.ts';
 import type { ForwardedIdentity } from '../protocol/commands.ts';
 import { EARLIEST_MESSAGE_ID, messageIdEquals, type MessageId } from '../protocol/message-id.ts';
 import { Consumer } from '../consumer/consumer.ts';
 import type { ConsumerConnectionProvider, ConsumerMessage } from '../consumer/consumer-types.ts';
+import { untilClosed } from '../consumer/until-closed.ts';
 
 /** Options of {@link Reader.create}. */
 export interface ReaderOptions {
@@ -94,15 +94,8 @@ export class Reader {
     return message;
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<ConsumerMessage> {
-    for (;;) {
-      try {
-        yield await this.readNext();
-      } catch (err) {
-        if (isPulsarError(err, 'PULSAR_ERR_CLOSED')) return;
-        throw err;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<ConsumerMessage> {
+    return untilClosed(() => this.readNext());
   }
 
   /** True when a message after the last one read (or at/after the start) exists. */
