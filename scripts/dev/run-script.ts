@@ -12,7 +12,8 @@ export function runScript(script: string, args: string[] = []): Promise<string> 
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (c: string) => (out += c));
     child.on('error', reject);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': exit can fire before the last stdout chunk was read.
+    child.on('close', (code) => {
       if (code === 0) resolve(out.trim().split('\n').pop() ?? '');
       else
         reject(
