@@ -56,6 +56,18 @@ const expressions: Expression[] = [
 ];
 const referenced = [...new Set(expressions.flatMap((e) => metricNames(toPromQL(e.expr))))].sort();
 
+/** Runs one of the project's fetch/build scripts: its progress lines go to our stderr. */
+async function runScript(script: string): Promise<string> {
+  const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const code = await new Promise<number | null>((ok) => child.once('close', ok));
+  if (code !== 0) throw new Error(`${script} failed with exit code ${String(code)}`);
+  return out.trim();
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
@@ -93,10 +105,7 @@ describe('dashboards and alert rules against a real Prometheus', () => {
 
   before(async () => {
     // Fetched on first use (apt-get download + unpack into the cache), reused afterwards.
-    const installed = await run('bash', ['scripts/install-prometheus.sh'], {
-      maxBuffer: 1 << 20,
-    });
-    promBin = installed.stdout.trim();
+    promBin = await runScript('scripts/install-prometheus.sh');
     dir = await mkdtemp(join(tmpdir(), 'pwo-monitoring-'));
 
     await installGatewayCrd(kc);
@@ -323,9 +332,7 @@ describe('dashboards and alert rules against a real Prometheus', () => {
   });
 
   it('helm renders the dashboards as sidecar ConfigMaps and the rules as a PrometheusRule', async () => {
-    const helm = (
-      await run('bash', ['scripts/build-helm.sh'], { maxBuffer: 1 << 20 })
-    ).stdout.trim();
+    const helm = await runScript('scripts/build-helm.sh');
     const render = async (...set: string[]): Promise<Record<string, unknown>[]> => {
       const args = ['template', 'mon', CHART_DIR, '--namespace', 'monitoring-ns'];
       args.push('--kube-version', '1.33.0', ...set.flatMap((s) => ['--set', s]));
