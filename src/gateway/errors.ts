@@ -181,12 +181,16 @@ export function gatewayErrorFromPulsar(err: unknown, target: CreateTarget): Gate
   if (err instanceof GatewayError) return err;
   const detail = err instanceof Error ? err.message : String(err);
   const pulsarCode = err instanceof BaseError ? err.code : undefined;
-  if (target === 'reader') {
+  const mapped = pulsarCode === undefined ? undefined : PULSAR_ERROR_HTTP[pulsarCode];
+  // The reference answers 500 for every reader failure *after* its own authentication and
+  // authorization step; here the broker is that step, so its 401/403 verdicts keep their status
+  // (docs/compatibility.md H12).
+  const authVerdict = mapped?.httpStatus === 401 || mapped?.httpStatus === 403;
+  if (target === 'reader' && !authVerdict) {
     return new GatewayError('GW_ERR_READER_CREATE', `Failed to create reader: ${detail}`, {
       cause: err,
     });
   }
-  const mapped = pulsarCode === undefined ? undefined : PULSAR_ERROR_HTTP[pulsarCode];
   if (mapped === undefined) {
     return new GatewayError('GW_ERR_INTERNAL', `Failed to create ${target}: ${detail}`, {
       cause: err,

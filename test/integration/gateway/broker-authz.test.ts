@@ -2,6 +2,9 @@
  * Authorization stays with the broker (issue 4, Security): a private standalone broker with token
  * authentication and authorization on. Through our gateway (passthrough, and jwt with the
  * client's token), a role with permission on the namespace gets through; a role without gets 403.
+ * In `originalPrincipal` mode the gateway connects with its own proxy-role token and forwards
+ * the verified principal: producers, consumers and readers of a permitted principal get
+ * through, others get 403, and a gateway whose own role is not a proxy role cannot forward.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,15 +13,34 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import WebSocket from 'ws';
 import { PulsarStandalone } from '../../../scripts/dev/pulsar-standalone.ts';
 import { uniqueName } from '../../helpers/test-env.ts';
 import { closeWs, nextJson, openWs } from '../../helpers/ws-client.ts';
+import { WsQueue } from '../../helpers/ws-queue.ts';
 import { startGateway } from '../../helpers/gateway.ts';
 import type { TestGateway } from '../../helpers/gateway.ts';
 
 const secret = randomBytes(32);
 const sign = (sub: string): Promise<string> =>
   new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).sign(secret);
+
+/** Opens a WebSocket with a message queue attached before the 101 (a reader's first frame may share its chunk). */
+async function openQueued(url: string): Promise<{ ws: WebSocket; q: WsQueue }> {
+  const ws = new WebSocket(url);
+  const q = new WsQueue(ws);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => {
+      resolve();
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      ws.terminate();
+      reject(new Error(`upgrade refused: HTTP ${String(res.statusCode)}`));
+    });
+    ws.once('error', reject);
+  });
+  return { ws, q };
+}
 
 async function status(url: string): Promise<number> {
   try {
@@ -33,6 +55,8 @@ describe('broker authorization through the gateway', () => {
   let broker: PulsarStandalone;
   let dir: string;
   const gateways: TestGateway[] = [];
+  /** originalPrincipal mode: [0] connects as the proxy role, [1] as a role that is not one. */
+  const forwarding: TestGateway[] = [];
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gw-authz-'));
@@ -50,19 +74,25 @@ describe('broker authorization through the gateway', () => {
         // here; every WebSocket client below presents a token, so this does not weaken the test.
         anonymousUserRole: 'anon',
         superUserRoles: 'admin,anon',
+        // The gateway's own role in originalPrincipal mode; it is not a super-user.
+        proxyRoles: 'gwproxy',
         brokerClientAuthenticationPlugin: 'org.apache.pulsar.client.impl.auth.AuthenticationToken',
         brokerClientAuthenticationParameters: `token:${await sign('admin')}`,
       },
     });
-    const res = await fetch(
-      `${broker.endpoints.adminUrl}/admin/v2/namespaces/public/default/permissions/alice`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(['produce', 'consume']),
-      },
-    );
-    assert.ok(res.ok, `grant: HTTP ${res.status}`);
+    // The broker checks both the proxy role and the forwarded principal, so the proxy role
+    // needs the permission too; bob lacks it either way.
+    for (const role of ['alice', 'gwproxy', 'carol']) {
+      const res = await fetch(
+        `${broker.endpoints.adminUrl}/admin/v2/namespaces/public/default/permissions/${role}`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(['produce', 'consume']),
+        },
+      );
+      assert.ok(res.ok, `grant ${role}: HTTP ${res.status}`);
+    }
     for (const flags of [
       ['--auth.mode=passthrough'],
       ['--auth.mode=jwt', `--auth.jwt.keyFile=${keyFile}`, '--auth.jwt.algorithm=HS256'],
@@ -71,9 +101,23 @@ describe('broker authorization through the gateway', () => {
         await startGateway([`--pulsar.serviceUrl=${broker.endpoints.serviceUrl}`, ...flags]),
       );
     }
+    for (const role of ['gwproxy', 'carol']) {
+      const tokenFile = join(dir, `${role}.token`);
+      await writeFile(tokenFile, await sign(role));
+      forwarding.push(
+        await startGateway([
+          `--pulsar.serviceUrl=${broker.endpoints.serviceUrl}`,
+          `--pulsar.authentication.tokenFile=${tokenFile}`,
+          '--auth.mode=jwt',
+          `--auth.jwt.keyFile=${keyFile}`,
+          '--auth.jwt.algorithm=HS256',
+          '--auth.identityForwarding=originalPrincipal',
+        ]),
+      );
+    }
   });
   after(async () => {
-    for (const g of gateways) await g.close();
+    for (const g of [...gateways, ...forwarding]) await g.close();
     await broker.destroy();
     await rm(dir, { recursive: true, force: true });
   });
@@ -91,7 +135,47 @@ describe('broker authorization through the gateway', () => {
       assert.equal(await status(`${cons}?token=${alice}`), 101);
       assert.equal(await status(`${prod}?token=${bob}`), 403);
       assert.equal(await status(`${cons}?token=${bob}`), 403);
+      const read = `${gw.url}/ws/v2/reader/persistent/public/default/${topic}`;
+      assert.equal(await status(`${read}?token=${alice}`), 101);
+      assert.equal(await status(`${read}?token=${bob}`), 403);
       assert.equal(await status(prod), 401);
+    }
+  });
+
+  it('originalPrincipal mode: the proxy role connects, the forwarded principal is authorized', async () => {
+    const [alice, bob] = [await sign('alice'), await sign('bob')];
+    const [gw, notProxy] = forwarding as [TestGateway, TestGateway];
+    const topic = uniqueName('authz-fwd');
+    const base = `${gw.url}/ws/v2`;
+    const path = `persistent/public/default/${topic}`;
+    // alice: consumer first (latest), then a producer, then a reader from the earliest message.
+    const cons = await openQueued(`${base}/consumer/${path}/sub?token=${alice}`);
+    const prod = await openWs(`${base}/producer/${path}?token=${alice}`);
+    prod.send(JSON.stringify({ payload: 'aGk=', context: 'c1' }));
+    const ack = await nextJson(prod);
+    assert.equal(ack['result'], 'ok');
+    const pushed = await cons.q.next();
+    assert.equal(pushed['payload'], 'aGk=');
+    assert.equal(pushed['messageId'], ack['messageId']);
+    cons.ws.send(JSON.stringify({ messageId: pushed['messageId'] }));
+    const reader = await openQueued(`${base}/reader/${path}?messageId=earliest&token=${alice}`);
+    assert.equal((await reader.q.next())['messageId'], ack['messageId']);
+    for (const ws of [cons.ws, prod, reader.ws]) await closeWs(ws);
+    // bob is authenticated (valid token) but has no permission: 403 on every endpoint, although
+    // the gateway's own role has it.
+    assert.equal(await status(`${base}/producer/${path}?token=${bob}`), 403);
+    assert.equal(await status(`${base}/consumer/${path}/sub-bob?token=${bob}`), 403);
+    assert.equal(await status(`${base}/reader/${path}?token=${bob}`), 403);
+    // The broker accepts a forwarded principal only from a proxy role: a gateway connecting as
+    // carol (permitted, but not a proxy role) cannot attach alice.
+    const nb = `${notProxy.url}/ws/v2`;
+    for (const url of [
+      `${nb}/producer/${path}?token=${alice}`,
+      `${nb}/consumer/${path}/sub?token=${alice}`,
+      `${nb}/reader/${path}?token=${alice}`,
+    ]) {
+      // The broker refuses the CONNECT ("Invalid combination of role and originalPrincipal").
+      assert.equal(await status(url), 403, url.split('?')[0]);
     }
   });
 });

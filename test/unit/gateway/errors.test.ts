@@ -89,6 +89,16 @@ describe('Pulsar error mapping (§3.3)', () => {
       );
     });
   }
+  it("keeps the broker's 401 and 403 for readers (the reference's auth step, H12)", () => {
+    const f = gatewayErrorFromPulsar(new PulsarError('PULSAR_ERR_AUTHORIZATION', 'no'), 'reader');
+    assert.deepEqual(
+      [f.code, f.httpStatus, f.message],
+      ['GW_ERR_FORBIDDEN', 403, 'Failed to create reader: no'],
+    );
+    const u = gatewayErrorFromPulsar(new PulsarError('PULSAR_ERR_AUTHENTICATION', 'x'), 'reader');
+    assert.deepEqual([u.code, u.httpStatus], ['GW_ERR_UNAUTHENTICATED', 401]);
+  });
+
   it('answers 500 for every reader failure and for unknown errors', () => {
     const r = gatewayErrorFromPulsar(new PulsarError('PULSAR_ERR_NOT_FOUND', 'gone'), 'reader');
     assert.deepEqual([r.httpStatus, r.message], [500, 'Failed to create reader: gone']);
