@@ -25,6 +25,8 @@ export class ProducerSession extends SessionBase {
   readonly #maxInflight: number;
   #pending = 0;
   #paused = false;
+  /** Set by onClosed, which takes every unanswered send out of the counts at once. */
+  #released = false;
   #drained: (() => void) | undefined;
 
   constructor(ctx: SessionContext, producer: Producer, options: ProducerSessionOptions) {
@@ -77,6 +79,8 @@ export class ProducerSession extends SessionBase {
   }
 
   #settled(answer: string): void {
+    // Closing the producer fails its pending sends after onClosed already uncounted them.
+    if (this.#released) return;
     this.#pending--;
     this.ctx.metrics.pendingSends.dec();
     this.send(answer);
@@ -106,6 +110,7 @@ export class ProducerSession extends SessionBase {
 
   async onClosed(): Promise<void> {
     this.closed = true;
+    this.#released = true;
     this.ctx.metrics.pendingSends.dec(this.#pending);
     this.#pending = 0;
     this.#drained?.();
