@@ -1,0 +1,43 @@
+import path from 'node:path';
+import type { MountStep } from './volumes.ts';
+
+/** Quotes `s` for a POSIX shell. */
+export function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The shell script that runs inside the pod's private mount namespace (`unshare --mount`,
+ * propagation private) before it `exec`s the container's program: one bind mount per
+ * {@link MountStep}, read-only where asked, then `cd` to the working directory.
+ *
+ * Mount points that do not exist are created first (an empty directory, or an empty file for a
+ * file subPath). mkdir is not namespaced, so these empty mount points stay on the host; the
+ * mounts themselves are visible only to the pod's process.
+ *
+ * `volumeDir(name)` is the host directory of a volume; `isFile(step)` says whether the source
+ * of a subPath mount is a file.
+ */
+export function mountScript(
+  steps: readonly MountStep[],
+  volumeDir: (volume: string) => string,
+  isFile: (step: MountStep) => boolean,
+  workingDir: string,
+): string {
+  const lines = ['set -e'];
+  for (const s of steps) {
+    const src = s.subPath === '' ? volumeDir(s.volume) : path.join(volumeDir(s.volume), s.subPath);
+    const dst = shQuote(s.mountPath);
+    if (isFile(s)) {
+      lines.push(`mkdir -p ${shQuote(path.dirname(s.mountPath))}`);
+      lines.push(`[ -e ${dst} ] || : > ${dst}`);
+    } else {
+      lines.push(`mkdir -p ${dst}`);
+    }
+    lines.push(`mount --bind ${shQuote(src)} ${dst}`);
+    if (s.readOnly) lines.push(`mount -o remount,bind,ro ${dst}`);
+  }
+  lines.push(`cd ${shQuote(workingDir)}`);
+  lines.push('exec "$@"');
+  return lines.join('\n');
+}
