@@ -9,6 +9,7 @@ import {
   type TimerHandle,
 } from '../../shared/index.ts';
 import { PulsarError, toPulsarError } from '../errors.ts';
+import { checkTransition, type TransitionTable } from '../state-transition.ts';
 import { noopPulsarMetrics, type PulsarMetrics } from '../metrics.ts';
 import type {
   BaseCommand,
@@ -69,7 +70,7 @@ export const ConnectionState = {
 } as const;
 export type ConnectionStateValue = (typeof ConnectionState)[keyof typeof ConnectionState];
 
-const TRANSITIONS: Readonly<Record<ConnectionStateValue, readonly ConnectionStateValue[]>> = {
+const TRANSITIONS: TransitionTable<ConnectionStateValue> = {
   idle: ['connecting', 'closed'],
   connecting: ['handshaking', 'closed'],
   handshaking: ['ready', 'closed'],
@@ -491,9 +492,7 @@ export class Connection {
   }
 
   #transition(to: ConnectionStateValue): void {
-    if (!TRANSITIONS[this.#state].includes(to)) {
-      throw new PulsarError('PULSAR_ERR_PROTOCOL', `illegal transition ${this.#state} → ${to}`);
-    }
+    checkTransition(TRANSITIONS, this.#state, to, 'connection');
     this.#log.debug({ from: this.#state, to }, 'connection state');
     this.#state = to;
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sleep, type Clock, type Logger } from '../../shared/index.ts';
 import { Backoff } from '../backoff.ts';
+import { checkTransition, type TransitionTable } from '../state-transition.ts';
 import type { Connection, ConsumerListener, IncomingMessage } from '../connection/connection.ts';
 import { PulsarError, isPulsarError, type PulsarErrorCode } from '../errors.ts';
 import type { PulsarMetrics } from '../metrics.ts';
@@ -66,7 +67,7 @@ export const ConsumerState = {
 } as const;
 export type ConsumerStateValue = (typeof ConsumerState)[keyof typeof ConsumerState];
 
-const TRANSITIONS: Readonly<Record<ConsumerStateValue, readonly ConsumerStateValue[]>> = {
+const TRANSITIONS: TransitionTable<ConsumerStateValue> = {
   idle: ['connecting', 'closed'],
   connecting: ['ready', 'closing', 'closed'],
   ready: ['reconnecting', 'closing', 'closed'],
@@ -977,12 +978,7 @@ export class PartitionConsumer implements MessageConsumer {
   }
 
   #transition(to: ConsumerStateValue): void {
-    if (!TRANSITIONS[this.#state].includes(to)) {
-      throw new PulsarError(
-        'PULSAR_ERR_PROTOCOL',
-        `illegal consumer transition ${this.#state} → ${to}`,
-      );
-    }
+    checkTransition(TRANSITIONS, this.#state, to, 'consumer');
     this.#log.debug({ from: this.#state, to }, 'consumer state');
     this.#state = to;
   }

@@ -123,19 +123,8 @@ export class LookupService {
     options: LookupCallOptions = {},
   ): Promise<number> {
     const name = TopicName.parse(topic).toString();
-    const response = await this.#withRetry(
-      'partitioned-metadata',
-      name,
-      options.signal,
-      async () => {
-        const service = this.#pickServiceAddress();
-        const conn = await this.#connections.getConnection(
-          service.url,
-          service.url,
-          options.identity,
-        );
-        return conn.sendRequest(partitionedMetadataCommand(name, conn.newRequestId()));
-      },
+    const response = await this.#requestWithRetry('partitioned-metadata', name, options, (id) =>
+      partitionedMetadataCommand(name, id),
     );
     const meta = response.partitionedMetadataResponse;
     if (meta === undefined) throw unexpected('PARTITIONED_METADATA', response);
@@ -153,25 +142,33 @@ export class LookupService {
     topicsPattern?: string,
     options: LookupCallOptions = {},
   ): Promise<string[]> {
-    const response = await this.#withRetry(
-      'topics-of-namespace',
-      namespace,
-      options.signal,
-      async () => {
-        const service = this.#pickServiceAddress();
-        const conn = await this.#connections.getConnection(
-          service.url,
-          service.url,
-          options.identity,
-        );
-        return conn.sendRequest(
-          getTopicsOfNamespaceCommand(namespace, conn.newRequestId(), mode, topicsPattern),
-        );
-      },
+    const response = await this.#requestWithRetry('topics-of-namespace', namespace, options, (id) =>
+      getTopicsOfNamespaceCommand(namespace, id, mode, topicsPattern),
     );
     const list = response.getTopicsOfNamespaceResponse;
     if (list === undefined) throw unexpected('GET_TOPICS_OF_NAMESPACE', response);
     return list.topics ?? [];
+  }
+
+  /**
+   * Sends the command `build` makes (given a fresh request id) to a service-URL broker, with the
+   * retries of {@link #withRetry}; a new connection (or broker) may be picked on each attempt.
+   */
+  #requestWithRetry(
+    operation: string,
+    target: string,
+    options: LookupCallOptions,
+    build: (requestId: bigint) => BaseCommand,
+  ): Promise<BaseCommand> {
+    return this.#withRetry(operation, target, options.signal, async () => {
+      const service = this.#pickServiceAddress();
+      const conn = await this.#connections.getConnection(
+        service.url,
+        service.url,
+        options.identity,
+      );
+      return conn.sendRequest(build(conn.newRequestId()));
+    });
   }
 
   /** One LOOKUP sequence: the redirect loop of §1.5 steps 1-3. */

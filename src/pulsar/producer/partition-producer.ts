@@ -1,5 +1,6 @@
 import { sleep, type Clock, type Logger, type TimerHandle } from '../../shared/index.ts';
 import { Backoff } from '../backoff.ts';
+import { checkTransition, type TransitionTable } from '../state-transition.ts';
 import type { CompressionType } from '../compression/compression-codec.ts';
 import type { ProducerListener } from '../connection/connection.ts';
 import { PulsarError, toPulsarError, type PulsarErrorCode } from '../errors.ts';
@@ -54,9 +55,7 @@ export const PartitionProducerState = {
 export type PartitionProducerStateValue =
   (typeof PartitionProducerState)[keyof typeof PartitionProducerState];
 
-const TRANSITIONS: Readonly<
-  Record<PartitionProducerStateValue, readonly PartitionProducerStateValue[]>
-> = {
+const TRANSITIONS: TransitionTable<PartitionProducerStateValue> = {
   init: ['connecting', 'closing', 'closed'],
   connecting: ['ready', 'closing', 'closed'],
   ready: ['reconnecting', 'closing', 'closed'],
@@ -771,12 +770,7 @@ export class PartitionProducer {
 
   #transition(to: PartitionProducerStateValue): void {
     if (this.#state === to) return;
-    if (!TRANSITIONS[this.#state].includes(to)) {
-      throw new PulsarError(
-        'PULSAR_ERR_PROTOCOL',
-        `illegal producer transition ${this.#state} → ${to}`,
-      );
-    }
+    checkTransition(TRANSITIONS, this.#state, to, 'producer');
     this.#log.debug({ from: this.#state, to }, 'producer state');
     this.#state = to;
   }
