@@ -66,8 +66,6 @@ export interface GatewayServerOptions {
   ports?: { port?: number; tlsPort?: number; metricsPort?: number };
   /** JWT verifier; built from `auth.jwt` when absent and `auth.mode` is `jwt`. */
   jwtVerifier?: JwtVerifier;
-  /** How long a client may stay above its buffer cap before it is disconnected. Default 30 s. */
-  slowClientTimeoutMs?: number;
   /** Register Node's default metrics. Default true (tests with several servers turn it off). */
   defaultMetrics?: boolean;
   /** Interval of the broker reachability probe behind `/readyz`. Default 10 s. */
@@ -137,7 +135,6 @@ export class GatewayServer {
   readonly #registry: Registry;
   readonly #clock: Clock;
   readonly #verifier: JwtVerifier | undefined;
-  readonly #slowClientTimeoutMs: number;
   readonly #wss: WebSocketServer;
   readonly #http: HttpServer;
   readonly #https: HttpsServer | undefined;
@@ -165,7 +162,6 @@ export class GatewayServer {
     this.#registry = options.registry;
     this.#clock = options.clock ?? systemClock;
     this.#verifier = verifier;
-    this.#slowClientTimeoutMs = options.slowClientTimeoutMs ?? 30_000;
     this.metrics = createGatewayMetrics(options.registry, options.defaultMetrics ?? true);
     this.clients = new BrokerClients(clientOptions(config, options), this.#logger);
     this.#wss = new WebSocketServer({
@@ -740,7 +736,7 @@ export class GatewayServer {
       logger,
       clock: this.#clock,
       maxBufferedBytes: this.#config.websocket.maxBufferedBytesPerSession,
-      slowClientTimeoutMs: this.#slowClientTimeoutMs,
+      slowClientTimeoutMs: this.#config.websocket.slowClientTimeoutSeconds * 1000,
     });
     const now = this.#clock.monotonic();
     const conn: Connection = {

@@ -50,6 +50,8 @@ export interface GatewayConfig {
     consumerDefaults: Readonly<Record<string, string>>;
     maxInflightSendsPerProducer: number;
     maxBufferedBytesPerSession: number;
+    /** Seconds a client may stay above `maxBufferedBytesPerSession` before it is closed (1013). */
+    slowClientTimeoutSeconds: number;
   };
   metrics: { port: number; enabled: boolean };
   shutdown: { drainTimeoutSeconds: number };
@@ -262,6 +264,14 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     min: 1024,
     max: INT_MAX,
     description: 'Stop delivering to a client whose socket buffers more than this.',
+  },
+  {
+    key: 'websocket.slowClientTimeoutSeconds',
+    type: 'int',
+    default: 30,
+    min: 1,
+    max: 86400,
+    description: 'Close (1013) a client still over maxBufferedBytesPerSession after this long.',
   },
   {
     key: 'metrics.port',

@@ -40,6 +40,29 @@ describe('loadGatewayConfig', () => {
     assert.deepEqual(c.websocket.allowedOrigins, []);
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.server));
   });
+  it('takes the slow-client timeout from flag, env or file, validated (default 30 s)', () => {
+    assert.equal(load().websocket.slowClientTimeoutSeconds, 30);
+    assert.equal(
+      load(['--websocket.slowClientTimeoutSeconds=5']).websocket.slowClientTimeoutSeconds,
+      5,
+    );
+    assert.equal(
+      load([], { PULSAR_WS_GATEWAY_WEBSOCKET_SLOW_CLIENT_TIMEOUT_SECONDS: '7' }).websocket
+        .slowClientTimeoutSeconds,
+      7,
+    );
+    assert.equal(
+      load(['--config=f'], {}, 'websocket:\n  slowClientTimeoutSeconds: 120').websocket
+        .slowClientTimeoutSeconds,
+      120,
+    );
+    fails(/Invalid websocket\.slowClientTimeoutSeconds \(from flag .*\): "0" is out of range/, [
+      '--websocket.slowClientTimeoutSeconds=0',
+    ]);
+    fails(/Invalid websocket\.slowClientTimeoutSeconds .*"soon" is not an integer/, [
+      '--websocket.slowClientTimeoutSeconds=soon',
+    ]);
+  });
   it('applies flags > env > file > defaults', () => {
     const file =
       'server:\n  port: 1000\n  bindAddress: 127.0.0.1\nwebsocket:\n  allowedOrigins: [https://a]\nlog:\n  level: debug\n';
