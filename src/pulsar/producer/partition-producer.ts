@@ -96,13 +96,16 @@ export interface PartitionProducerOptions {
   initialSequenceId?: bigint;
   /** Per-message timeout from `send` to receipt; 0 disables. Default 30 000. */
   sendTimeoutMs?: number;
-  /** Messages pending at most (fail fast beyond, PULSAR_ERR_PRODUCER_QUEUE_FULL); 0 = unbounded. */
+  /**
+   * Messages pending in this (partition) producer before `send` fails fast with
+   * PULSAR_ERR_PRODUCER_QUEUE_FULL (the WS proxy's blockIfQueueFull=false). Default 0: unbounded.
+   */
   maxPendingMessages?: number;
-  /** Default false. */
+  /** Default false (the WebSocket API's default). */
   batchingEnabled?: boolean;
   /** Default 1000. */
   batchingMaxMessages?: number;
-  /** Payload bytes per batch. Default 128 KiB. */
+  /** Payload bytes per batch. Default 131 072 (128 KiB). */
   batchingMaxBytes?: number;
   /** How long the first message of a batch may wait for more. Default 1. */
   batchingMaxPublishDelayMs?: number;
@@ -119,7 +122,10 @@ export interface PartitionProducerOptions {
   logger: Logger;
   metrics: PulsarMetrics;
   producerMetrics: ProducerMetrics;
-  /** Reconnect policy; default 100 ms doubling to 60 s with ±20 % jitter (Java/Go). */
+  /**
+   * Reconnect policy factory (tests inject deterministic jitter); default 100 ms doubling to 60 s
+   * with ±20 % jitter (Java/Go).
+   */
   backoff?: () => Backoff;
 }
 

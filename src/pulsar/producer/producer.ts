@@ -1,9 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { Backoff } from '../backoff.ts';
-import type { CompressionType } from '../compression/compression-codec.ts';
 import { PulsarError } from '../errors.ts';
-import type { ForwardedIdentity } from '../protocol/commands.ts';
-import type { ProducerAccessModeValue } from '../protocol/constants.ts';
 import type { MessageId } from '../protocol/message-id.ts';
 import {
   HASHING_SCHEME,
@@ -19,43 +15,34 @@ import type { ProducerClient } from './producer-connection.ts';
 import type { ProducerMessage } from './producer-message.ts';
 import { producerMetricsFor } from './producer-metrics.ts';
 
-/** Options of {@link Producer.create}. Times are milliseconds. */
-export interface ProducerOptions {
+/**
+ * Options of {@link Producer.create}. Times are milliseconds. The per-partition settings are those
+ * of {@link PartitionProducerOptions} (documented there once), applied to every partition.
+ */
+export interface ProducerOptions extends Pick<
+  PartitionProducerOptions,
+  | 'producerName'
+  | 'sendTimeoutMs'
+  | 'maxPendingMessages'
+  | 'batchingEnabled'
+  | 'batchingMaxMessages'
+  | 'batchingMaxBytes'
+  | 'batchingMaxPublishDelayMs'
+  | 'compressionType'
+  | 'accessMode'
+  | 'identity'
+  | 'backoff'
+> {
   /** Topic name, short (`my-topic`) or full (`persistent://tenant/ns/topic`). */
   topic: string;
-  /** Producer name; default: chosen by the broker and kept across reconnects. */
-  producerName?: string;
   /** The first message gets `initialSequenceId + 1`, as in Java. */
   initialSequenceId?: bigint | number;
-  /** Per-message timeout from `send` to receipt; 0 disables. Default 30 000. */
-  sendTimeoutMs?: number;
-  /**
-   * Messages pending per partition before `send` fails fast with PULSAR_ERR_PRODUCER_QUEUE_FULL
-   * (the WS proxy's blockIfQueueFull=false). Default 0: unbounded.
-   */
-  maxPendingMessages?: number;
-  /** Default false (the WebSocket API's default). */
-  batchingEnabled?: boolean;
-  /** Default 1000. */
-  batchingMaxMessages?: number;
-  /** Payload bytes per batch. Default 131 072 (128 KiB). */
-  batchingMaxBytes?: number;
-  /** Default 1. */
-  batchingMaxPublishDelayMs?: number;
-  /** Default NONE. */
-  compressionType?: CompressionType;
   /** Partitioned topics only. Default SinglePartition (the WebSocket API's default). */
   routingMode?: MessageRoutingMode;
   /** Key hashing of partitioned topics. Default JavaStringHash. */
   hashingScheme?: HashingScheme;
-  /** PRODUCER.producer_access_mode; default Shared. */
-  accessMode?: ProducerAccessModeValue;
-  /** Identity forwarded to brokers (§1.12). */
-  identity?: ForwardedIdentity;
   /** Registry for the producer gauges/counters (shared per registry). Omit for none. */
   registry?: Registry;
-  /** Reconnect policy factory (tests inject deterministic jitter). */
-  backoff?: () => Backoff;
   /** Uniform random source in [0, 1) for the router's start partition. Default Math.random. */
   random?: () => number;
 }
