@@ -14,8 +14,9 @@
  * --consume-messages N (default 100000), --idle-connections N (default 10000), --idle-procs P
  * (client processes for them, default 2), --idle-seconds S (default 20), --rounds N (default 1),
  * --only produce,latency,consume,e2e,idle, --compare-ref REV (also run the gateway of an older
- * commit, for before/after ratios), --profile (CPU profiles of our gateway, summarized),
- * --no-write (print only).
+ * commit, for before/after ratios) or --compare-root DIR (a tree holding src/gateway/main.ts),
+ * --profile (CPU profiles of our gateway, summarized), --java-pid PID (with --java-ws-url: the
+ * proxy's process, for its CPU), --no-write (print only).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,6 +55,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '1' },
     only: { type: 'string', default: 'produce,latency,consume,e2e,idle' },
     'compare-ref': { type: 'string' },
+    'compare-root': { type: 'string' },
+    'java-pid': { type: 'string' },
     profile: { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
   },
@@ -108,18 +111,29 @@ interface Sample<T> {
   result: T;
   /** Cores used by the proxy process during the run (1.0 = one core), if it has one. */
   proxyCores: number | undefined;
+  /** CPU seconds the proxy process used during the run, if it has one. */
+  proxyCpuS: number | undefined;
 }
 
 async function measured<T>(t: Target, run: () => Promise<T>): Promise<Sample<T>> {
   const meter = t.pid === undefined ? undefined : cpuMeter(t.pid);
   const result = await run();
-  const cores = meter?.stop().cores;
+  const used = meter?.stop();
+  const ok = used !== undefined && isFinite(used.cpuS);
   return {
     target: t.id,
     result,
-    proxyCores: cores !== undefined && isFinite(cores) ? cores : undefined,
+    proxyCores: ok ? used.cores : undefined,
+    proxyCpuS: ok ? used.cpuS : undefined,
   };
 }
+
+/**
+ * Proxy CPU per message in µs: the figure least disturbed by other work on the machine (a
+ * starved process answers later, but spends the same CPU on each message).
+ */
+const usPerMessage = (s: Sample<unknown>, messages: number): number | undefined =>
+  s.proxyCpuS === undefined || messages === 0 ? undefined : (s.proxyCpuS * 1e6) / messages;
 
 /** Runs `fn` for every target, rotating the order per call so no target always goes first. */
 let rotation = 0;
@@ -316,7 +330,8 @@ async function idleScenario(targets: Target[]): Promise<Scenario> {
     kind: 'idle',
     samples: [],
   };
-  for (const t of targets.filter((x) => x.ws)) {
+  // The older build (--compare-ref) is left out: its idle footprint is not what changed.
+  for (const t of targets.filter((x) => x.ws && x.id !== 'ref')) {
     progress('bench', `${sc.name}: ${t.label}`);
     const rssBefore = t.pid === undefined ? NaN : (rssBytesOf(t.pid) ?? NaN);
     const t0 = performance.now();
@@ -384,7 +399,7 @@ async function idleScenario(targets: Target[]): Promise<Scenario> {
         'bench',
         `  RSS ${fmt(result.rssBeforeMiB)} → ${fmt(result.rssAfterMiB)} MiB = ${result.kibPerConnection.toFixed(1)} KiB/conn, idle ${fmtCores(idleCores)}`,
       );
-      sc.samples.push({ target: t.id, result, proxyCores: idleCores });
+      sc.samples.push({ target: t.id, result, proxyCores: idleCores, proxyCpuS: undefined });
     } finally {
       for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
     }
@@ -433,17 +448,19 @@ function rowsOf(scenarios: Scenario[]): Row[] {
       case 'produce':
         row(sc, 'msg/s', true, (s) => p(s).msgPerSec);
         row(sc, 'p99 ms (saturated)', false, (s) => p(s).latency.p99);
-        row(sc, 'proxy CPU, cores', false, (s) => s.proxyCores);
+        row(sc, 'proxy CPU µs per message', false, (s) => usPerMessage(s, p(s).acked));
         break;
       case 'latency':
         row(sc, 'p50 ms', false, (s) => p(s).latency.p50);
         row(sc, 'p99 ms', false, (s) => p(s).latency.p99);
         row(sc, 'p99.9 ms', false, (s) => p(s).latency.p999);
-        row(sc, 'proxy CPU, cores', false, (s) => s.proxyCores);
+        row(sc, 'proxy CPU µs per message', false, (s) => usPerMessage(s, p(s).acked));
         break;
       case 'consume':
         row(sc, 'msg/s', true, (s) => (s.result as ConsumeResult).msgPerSec);
-        row(sc, 'proxy CPU, cores', false, (s) => s.proxyCores);
+        row(sc, 'proxy CPU µs per message', false, (s) =>
+          usPerMessage(s, (s.result as ConsumeResult).received),
+        );
         break;
       case 'e2e':
         row(sc, 'p50 ms', false, (s) => e(s).latency.p50);
@@ -615,8 +632,10 @@ function report(
     `client talking to the broker directly (no WebSocket) as the limit. Same load for every target, in one`,
     `run, from load-generator processes of their own (\`bench/gateway/load.ts\`: real WebSocket connections,`,
     `every publish matched to its answer through \`context\`; every publish was answered in this run).`,
-    `Generated by \`bench/gateway/run.ts\`; ${rounds} round(s), means; "proxy CPU" is the proxying`,
-    `process's CPU during the run (1.00 = one core; the direct client has none).`,
+    `Generated by \`bench/gateway/run.ts\`; ${rounds} round(s), means. "Proxy CPU µs per message" is the`,
+    `proxying process's CPU time during the run divided by the messages it carried (read from /proc; the`,
+    `direct client has no proxy): on a machine where every process gets a share of two busy cores, it is`,
+    `the figure other work disturbs least, and it bounds what one core can carry.`,
     '',
     table(rows, targets),
     '',
@@ -698,7 +717,7 @@ async function startTargets(
     adminUrl = started.broker.endpoints.adminUrl;
   }
   let javaWsUrl = values['java-ws-url'];
-  let javaPid: number | undefined;
+  let javaPid = values['java-pid'] === undefined ? undefined : Number(values['java-pid']);
   if (javaWsUrl === undefined) {
     if (adminUrl === undefined) throw new Error('--service-url needs --admin-url or --java-ws-url');
     started.javaProxy = await JavaWebSocketProxy.start(
@@ -741,12 +760,20 @@ async function startTargets(
       ws: true,
     },
   ];
-  if (values['compare-ref'] !== undefined) {
-    const { root, short } = exportRef(values['compare-ref']);
-    const old = await start(root, 'gateway-ref');
+  const compare =
+    values['compare-ref'] !== undefined
+      ? exportRef(values['compare-ref'])
+      : values['compare-root'] !== undefined
+        ? {
+            root: path.resolve(values['compare-root']),
+            short: path.basename(values['compare-root']),
+          }
+        : undefined;
+  if (compare !== undefined) {
+    const old = await start(compare.root, 'gateway-ref');
     targets.push({
       id: 'ref',
-      label: `our gateway @${short}`,
+      label: `our gateway @${compare.short}`,
       endpoint: { kind: 'ws', wsUrl: old.wsUrl },
       pid: old.pid,
       ws: true,
