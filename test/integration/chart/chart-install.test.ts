@@ -219,7 +219,7 @@ class OperatorProcess {
 
   /** Log lines that show a denied request. */
   denials(): string[] {
-    return this.logs.filter((l) => /\b403\b|forbidden/i.test(l));
+    return this.logs.filter((l) => /"(?:code|statusCode)":403\b|HTTP-Code: 403|forbidden/i.test(l));
   }
 }
 
