@@ -13,34 +13,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import WebSocket from 'ws';
 import { PulsarStandalone } from '../../../scripts/dev/pulsar-standalone.ts';
 import { uniqueName } from '../../helpers/test-env.ts';
 import { closeWs, nextJson, openWs } from '../../helpers/ws-client.ts';
-import { WsQueue } from '../../helpers/ws-queue.ts';
-import { startGateway } from '../../helpers/gateway.ts';
+import { openWithQueue, startGateway } from '../../helpers/gateway.ts';
 import type { TestGateway } from '../../helpers/gateway.ts';
 
 const secret = randomBytes(32);
 const sign = (sub: string): Promise<string> =>
   new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).sign(secret);
-
-/** Opens a WebSocket with a message queue attached before the 101 (a reader's first frame may share its chunk). */
-async function openQueued(url: string): Promise<{ ws: WebSocket; q: WsQueue }> {
-  const ws = new WebSocket(url);
-  const q = new WsQueue(ws);
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => {
-      resolve();
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      ws.terminate();
-      reject(new Error(`upgrade refused: HTTP ${String(res.statusCode)}`));
-    });
-    ws.once('error', reject);
-  });
-  return { ws, q };
-}
 
 async function status(url: string): Promise<number> {
   try {
@@ -149,23 +130,27 @@ describe('broker authorization through the gateway', () => {
     const base = `${gw.url}/ws/v2`;
     const path = `persistent/public/default/${topic}`;
     // alice: consumer first (latest), then a producer, then a reader from the earliest message.
-    const cons = await openQueued(`${base}/consumer/${path}/sub?token=${alice}`);
+    const cons = await openWithQueue(`${base}/consumer/${path}/sub?token=${alice}`);
     const prod = await openWs(`${base}/producer/${path}?token=${alice}`);
     prod.send(JSON.stringify({ payload: 'aGk=', context: 'c1' }));
     const ack = await nextJson(prod);
     assert.equal(ack['result'], 'ok');
-    const pushed = await cons.q.next();
+    const pushed = await cons.queue.next();
     assert.equal(pushed['payload'], 'aGk=');
     assert.equal(pushed['messageId'], ack['messageId']);
     cons.ws.send(JSON.stringify({ messageId: pushed['messageId'] }));
-    const reader = await openQueued(`${base}/reader/${path}?messageId=earliest&token=${alice}`);
-    assert.equal((await reader.q.next())['messageId'], ack['messageId']);
+    const reader = await openWithQueue(`${base}/reader/${path}?messageId=earliest&token=${alice}`);
+    assert.equal((await reader.queue.next())['messageId'], ack['messageId']);
     for (const ws of [cons.ws, prod, reader.ws]) await closeWs(ws);
     // bob is authenticated (valid token) but has no permission: 403 on every endpoint, although
     // the gateway's own role has it.
     assert.equal(await status(`${base}/producer/${path}?token=${bob}`), 403);
     assert.equal(await status(`${base}/consumer/${path}/sub-bob?token=${bob}`), 403);
     assert.equal(await status(`${base}/reader/${path}?token=${bob}`), 403);
+    // The v3 multi-topic consumer forwards the principal too.
+    const v3 = `${gw.url}/ws/v3/consumer/sub-v3?topics=${topic}`;
+    assert.equal(await status(`${v3}&token=${alice}`), 101);
+    assert.equal(await status(`${v3}&token=${bob}`), 403);
     // The broker accepts a forwarded principal only from a proxy role: a gateway connecting as
     // carol (permitted, but not a proxy role) cannot attach alice.
     const nb = `${notProxy.url}/ws/v2`;

@@ -260,4 +260,44 @@ describe('differential: Java proxy vs our gateway', () => {
     }
     assert.deepEqual(answers[1], answers[0]);
   });
+
+  it('pull mode: two permit 0 while a receive is pending deliver two messages on both', async () => {
+    const t = uniqueName('diff-pull');
+    const path = `persistent/public/default/${t}`;
+    const sides: { name: string; ws: WebSocket; queue: WsQueue; got: unknown[] }[] = [];
+    for (const [name, base] of [
+      ['java', java],
+      ['gateway', gw.url],
+    ] as const) {
+      const { ws, queue } = await openWithQueue(
+        `${base}/ws/v2/consumer/${path}/s-${name}?pullMode=true`,
+      );
+      // Nothing is published yet, so each permit 0 finds a receive to start or already pending.
+      ws.send(JSON.stringify({ type: 'permit', permitMessages: 0 }));
+      ws.send(JSON.stringify({ type: 'permit', permitMessages: 0 }));
+      sides.push({ name, ws, queue, got: [] });
+    }
+    const p = await openWs(`${gw.url}/ws/v2/producer/${path}`);
+    try {
+      for (let i = 0; i < 6; i++) {
+        p.send(JSON.stringify({ payload: b64(`m${i}`) }));
+        assert.equal((await nextJson(p))['result'], 'ok');
+      }
+      /** Takes `n` messages, then checks that no further one comes within a quiet period. */
+      const take = async (side: (typeof sides)[number], n: number): Promise<void> => {
+        for (let i = 0; i < n; i++) side.got.push((await side.queue.next(30_000))['payload']);
+        await assert.rejects(side.queue.next(3_000), /no message/, `${side.name}: one too many`);
+      };
+      for (const side of sides) await take(side, 2);
+      // pending is 2 now: a permit of 3 leaves credit for one more.
+      for (const side of sides) side.ws.send(JSON.stringify({ type: 'permit', permitMessages: 3 }));
+      for (const side of sides) await take(side, 1);
+      const [ref, ours] = sides;
+      assert.deepEqual(ours?.got, ref?.got);
+      assert.deepEqual(ref?.got, [b64('m0'), b64('m1'), b64('m2')]);
+    } finally {
+      await closeWs(p);
+      for (const side of sides) await closeWs(side.ws);
+    }
+  });
 });
