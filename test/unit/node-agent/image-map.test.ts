@@ -1,0 +1,61 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  IMAGE_ERROR_CODE,
+  imageRepository,
+  resolveCommand,
+} from '../../../scripts/dev/node-agent/image-map.ts';
+import { projectImageRules } from '../../../scripts/dev/node-agent/local-images.ts';
+
+const rules = projectImageRules('/repo', 'dist');
+const IMAGE = 'ghcr.io/pulsar-websocket-operator/pulsar-websocket-operator';
+
+describe('image map', () => {
+  it('strips tags and digests, keeping registry ports', () => {
+    assert.equal(imageRepository(`${IMAGE}:0.1.0`), IMAGE);
+    assert.equal(imageRepository(`${IMAGE}@sha256:abc`), IMAGE);
+    assert.equal(imageRepository('localhost:5000/x/y:1'), 'localhost:5000/x/y');
+    assert.equal(imageRepository('localhost:5000/x/y'), 'localhost:5000/x/y');
+  });
+
+  it('runs the gateway from this checkout with the pod spec args, listening on the pod IP', () => {
+    const r = resolveCommand(
+      `${IMAGE}:0.1.0`,
+      ['pulsar-ws-gateway'],
+      ['--config', '/etc/pulsar-ws-gateway/gateway.yaml'],
+      rules,
+      '10.250.1.5',
+    );
+    assert.deepEqual(r.argv, [
+      process.execPath,
+      '/repo/dist/gateway/main.js',
+      '--config',
+      '/etc/pulsar-ws-gateway/gateway.yaml',
+    ]);
+    assert.deepEqual(r.extraEnv, { PULSAR_WS_GATEWAY_SERVER_BIND_ADDRESS: '10.250.1.5' });
+  });
+
+  it('runs the operator with no extra environment; src mode uses the TypeScript entry points', () => {
+    const r = resolveCommand(
+      `${IMAGE}:test`,
+      ['pulsar-ws-operator'],
+      undefined,
+      projectImageRules('/repo', 'src'),
+      'x',
+    );
+    assert.deepEqual(r.argv, [process.execPath, '/repo/src/operator/main.ts']);
+    assert.deepEqual(r.extraEnv, {});
+  });
+
+  it('refuses unknown images, unknown commands and a missing command with a stable code', () => {
+    assert.throws(() => resolveCommand('nginx:1', ['nginx'], [], rules, 'x'), {
+      code: IMAGE_ERROR_CODE,
+    });
+    assert.throws(() => resolveCommand(`${IMAGE}:1`, ['sh'], [], rules, 'x'), {
+      code: IMAGE_ERROR_CODE,
+    });
+    assert.throws(() => resolveCommand(`${IMAGE}:1`, undefined, [], rules, 'x'), {
+      code: IMAGE_ERROR_CODE,
+    });
+  });
+});
