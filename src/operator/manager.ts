@@ -29,6 +29,7 @@ import {
   type KeySink,
 } from './runtime/informer.ts';
 import { defaultIdentity, kubeLeaseStore, LeaderElector } from './runtime/leader-election.ts';
+import { registerGatewayStateMetrics } from './metrics/gateway-state-metrics.ts';
 
 /** Name of the controller (metric label, work-queue name). */
 export const CONTROLLER_NAME = 'pulsarwebsocketgateway';
@@ -152,6 +153,9 @@ export class Manager {
   #started = false;
   #healthPort: number | undefined;
   #metricsPort: number | undefined;
+  /** The gateway informer of the current leadership term, read by the gateway-state gauges. */
+  #gatewayCache: Informer<PulsarWebSocketGateway> | undefined;
+  readonly #unregisterStateMetrics: () => void;
 
   constructor(options: ManagerOptions) {
     this.#o = options;
@@ -163,6 +167,10 @@ export class Manager {
       logger: options.logger,
       ...(options.registry === undefined ? {} : { registry: options.registry }),
     });
+    this.#unregisterStateMetrics =
+      options.registry === undefined
+        ? () => {}
+        : registerGatewayStateMetrics(options.registry, () => this.#gatewayCache?.list() ?? []);
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
@@ -254,6 +262,7 @@ export class Manager {
   async stop(): Promise<void> {
     this.#abort.abort(new Error('manager stopping'));
     if (this.#started) await this.done;
+    this.#unregisterStateMetrics();
     await Promise.all(this.#servers.map((s) => s.close()));
     this.#servers.length = 0;
   }
@@ -327,6 +336,7 @@ export class Manager {
       ownedInformers.push(inf);
     }
     const caches: GatewayCaches = { gateways, secrets, owned };
+    this.#gatewayCache = gateways;
     const reconciler = new GatewayReconciler({
       client,
       caches,
@@ -405,6 +415,7 @@ export class Manager {
       await Promise.all(all.map((i) => i.stop()));
       this.#informers = [];
       this.#controller = undefined;
+      this.#gatewayCache = undefined;
       this.#log.info({}, 'Controller and informers stopped');
     }
   }
