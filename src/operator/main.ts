@@ -55,6 +55,7 @@ export async function main(
     namespaces: options.namespaces,
     metricsPort: options.metricsPort,
     healthPort: options.healthPort,
+    resyncPeriodMs: options.resyncPeriodMs,
     ...(options.leaderElect
       ? { leaderElection: { namespace: options.leaseNamespace, name: options.leaseName } }
       : {}),

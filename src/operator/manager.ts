@@ -82,6 +82,10 @@ export interface ManagerOptions {
   dayMs?: number;
   /** How long in-flight reconciles may finish after stop (default 30 000 ms). */
   shutdownGraceMs?: number;
+  /** See `GatewayReconcilerOptions.discoveryTtlMs` (default 60 000 ms). */
+  discoveryTtlMs?: number;
+  /** See `GatewayReconcilerOptions.certificatePollMs` (default 10 000 ms). */
+  certificatePollMs?: number;
 }
 
 /** How the manager's run ended. */
@@ -351,6 +355,10 @@ export class Manager {
       logger,
       defaultImage: this.#o.defaultImage,
       ...(this.#o.dayMs === undefined ? {} : { dayMs: this.#o.dayMs }),
+      ...(this.#o.discoveryTtlMs === undefined ? {} : { discoveryTtlMs: this.#o.discoveryTtlMs }),
+      ...(this.#o.certificatePollMs === undefined
+        ? {}
+        : { certificatePollMs: this.#o.certificatePollMs }),
     });
     const controller = new Controller({
       name: CONTROLLER_NAME,

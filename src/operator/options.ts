@@ -25,6 +25,8 @@ export interface OperatorOptions {
   leaseName: string;
   gatewayImage: string;
   logLevel: string;
+  /** Periodic resync of every informer, in ms (default 600 000; 0 disables). */
+  resyncPeriodMs: number;
 }
 
 /** Where the service account's namespace is mounted in a pod. */
@@ -59,6 +61,8 @@ Flags (environment variable in brackets):
   --gateway-image <image>    gateway image when spec.image is unset
                              (default ${defaultGatewayImage()}) [GATEWAY_IMAGE]
   --log-level <level>        pino level (default info) [LOG_LEVEL]
+  --resync-period <seconds>  re-enqueue every cached object this often; 0 disables
+                             (default 600) [RESYNC_PERIOD]
   --help                     print this help
 `;
 }
@@ -69,6 +73,14 @@ function port(value: string, flag: string): number {
     throw new OperatorConfigError(`${flag} must be a port number (0-65535), got "${value}"`);
   }
   return n;
+}
+
+function seconds(value: string, flag: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 86_400) {
+    throw new OperatorConfigError(`${flag} must be a number of seconds (0-86400), got "${value}"`);
+  }
+  return Math.round(n * 1000);
 }
 
 function bool(value: string, flag: string): boolean {
@@ -111,6 +123,7 @@ export function parseOperatorOptions(
         'lease-name': { type: 'string' },
         'gateway-image': { type: 'string' },
         'log-level': { type: 'string' },
+        'resync-period': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -134,5 +147,9 @@ export function parseOperatorOptions(
     leaseName: values['lease-name'] ?? 'pulsar-ws-operator-leader',
     gatewayImage: pick(values['gateway-image'], 'GATEWAY_IMAGE') ?? defaultGatewayImage(),
     logLevel: pick(values['log-level'], 'LOG_LEVEL') ?? 'info',
+    resyncPeriodMs: seconds(
+      pick(values['resync-period'], 'RESYNC_PERIOD') ?? '600',
+      '--resync-period',
+    ),
   };
 }

@@ -38,6 +38,7 @@ import {
   type BlockingProblem,
   type CertificateState,
 } from './gateway-status.ts';
+import { certManagerCertificateState } from './cert-manager-state.ts';
 import { selectPrunable } from './prune.ts';
 
 /** Read access to an informer cache (an {@link Informer} fits). */
@@ -74,6 +75,12 @@ export interface GatewayReconcilerOptions {
   dayMs?: number;
   /** How long a discovery answer (is cert-manager / ServiceMonitor served?) is reused (default 60 000 ms). */
   discoveryTtlMs?: number;
+  /**
+   * certManager mode: how soon to look again while the Certificate is not Ready (default
+   * 10 000 ms). Certificates are not watched (their CRD is optional), so this poll is what
+   * notices cert-manager finishing.
+   */
+  certificatePollMs?: number;
 }
 
 /** The key of a cache in {@link GatewayCaches.owned}. */
@@ -157,6 +164,7 @@ export class GatewayReconciler {
   readonly #dayMs: number;
   readonly #issued = new Map<string, IssuedMaterial>();
   readonly #discovery = new Map<string, { value: boolean; at: number }>();
+  readonly #warned = new Set<string>();
 
   constructor(options: GatewayReconcilerOptions) {
     this.#o = options;
@@ -218,9 +226,11 @@ export class GatewayReconciler {
       ...(tls.selfSigned === undefined ? {} : { selfSignedTls: tls.selfSigned }),
     };
     const desired = buildDesiredState(gw, ctx);
-    const deployment = await this.#applyAll(gw, g, desired, now, tls.certificate);
+    const applied = await this.#applyAll(gw, g, desired, now, tls.certificate);
+    const deployment = applied.get('Deployment');
     if (tls.event !== undefined) await this.#record(gw, tls.event);
     await this.#prune(g, desired);
+    const requeueAfterMs = await this.#optionalKinds(gw, g, ctx, tls, applied, now);
 
     const status = computeGatewayStatus({
       gateway: g,
@@ -231,8 +241,70 @@ export class GatewayReconciler {
     });
     await this.#writeStatus(gw, status);
     await this.#recordReadyTransition(gw, status);
-    return tls.requeueAfterMs === undefined ? {} : { requeueAfterMs: tls.requeueAfterMs };
+    return requeueAfterMs === undefined ? {} : { requeueAfterMs };
   };
+
+  /**
+   * Follows up on the optional CRDs: in certManager mode `CertificateReady` follows the applied
+   * Certificate's status (polled while not Ready, re-read at its renewal time); a requested
+   * ServiceMonitor whose CRD is missing gets a Warning Event once per generation; either CRD
+   * missing re-checks discovery after its TTL, since installing a CRD sends us no event.
+   * Mutates `tls.certificate`; returns the requeue delay.
+   */
+  async #optionalKinds(
+    gw: PulsarWebSocketGateway,
+    g: PulsarWebSocketGatewayDefaulted,
+    ctx: DesiredStateContext,
+    tls: TlsPlan,
+    applied: ReadonlyMap<string, KubernetesObject>,
+    now: Date,
+  ): Promise<number | undefined> {
+    let requeueAfterMs = tls.requeueAfterMs;
+    if (tls.certManagerAvailable) {
+      tls.certificate = certManagerCertificateState(
+        applied.get('Certificate'),
+        childNames(g.metadata.name ?? '').tlsSecret,
+      );
+      if (tls.certificate.status !== 'True') {
+        requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, this.#o.certificatePollMs ?? 10_000);
+      } else if (tls.certificate.renewAt !== undefined) {
+        // Past the renewal time cert-manager swaps the Secret (an event for us) and refreshes
+        // the Certificate's status: look again then so status.certificate follows.
+        const untilRenewal = tls.certificate.renewAt.getTime() - now.getTime() + 1000;
+        requeueAfterMs = Math.min(
+          requeueAfterMs ?? Infinity,
+          Math.min(MAX_REQUEUE_MS, Math.max(1000, untilRenewal)),
+        );
+      }
+    }
+    if (
+      !ctx.serviceMonitorAvailable &&
+      g.spec.metrics.enabled &&
+      g.spec.metrics.serviceMonitor.enabled
+    ) {
+      await this.#warnOnce(gw, {
+        type: 'Warning',
+        reason: REASONS.serviceMonitorCrdMissing,
+        action: 'Apply',
+        note: 'metrics.serviceMonitor is enabled but the ServiceMonitor CRD (monitoring.coreos.com/v1) is not installed; no ServiceMonitor was created.',
+      });
+      requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, this.#discoveryTtlMs);
+    }
+    return requeueAfterMs;
+  }
+
+  get #discoveryTtlMs(): number {
+    return this.#o.discoveryTtlMs ?? 60_000;
+  }
+
+  /** Records `event` once per gateway generation (a resync must not write it again). */
+  async #warnOnce(gw: PulsarWebSocketGateway, event: EventInput): Promise<void> {
+    const key = `${gw.metadata.uid ?? ''}/${String(gw.metadata.generation ?? 0)}/${event.reason}`;
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    if (this.#warned.size > 10_000) this.#warned.clear();
+    await this.#record(gw, event);
+  }
 
   #resolveSecrets(g: PulsarWebSocketGatewayDefaulted): {
     hashes: Record<string, string>;
@@ -289,6 +361,9 @@ export class GatewayReconciler {
           return {
             tlsSecretName: undefined,
             certManagerAvailable: false,
+            // Look again once the discovery answer expires: installing cert-manager sends us
+            // no event.
+            requeueAfterMs: this.#discoveryTtlMs,
             certificate: {
               status: 'False',
               reason: REASONS.certManagerMissing,
@@ -297,25 +372,15 @@ export class GatewayReconciler {
             },
           };
         }
+        // CertificateReady follows the Certificate's status once it is applied (see
+        // reconcile); the Secret is mounted as soon as cert-manager wrote a certificate into it.
         const certPem = decode(
           this.#o.caches.secrets.get(namespace, names.tlsSecret)?.data,
           'tls.crt',
         );
-        if (certPem === undefined) {
-          return {
-            tlsSecretName: undefined,
-            certManagerAvailable: true,
-            certificate: {
-              status: 'False',
-              reason: REASONS.certificatePending,
-              message: `Waiting for cert-manager to issue Secret "${names.tlsSecret}".`,
-            },
-          };
-        }
         return {
-          tlsSecretName: names.tlsSecret,
+          tlsSecretName: certPem === undefined ? undefined : names.tlsSecret,
           certManagerAvailable: true,
-          certificate: this.#certificateFromPem(certPem, names.tlsSecret, tls.renewBeforeDays),
         };
       }
       case 'selfSigned':
@@ -477,8 +542,8 @@ export class GatewayReconciler {
     desired: readonly DesiredObject[],
     now: Date,
     certificate: CertificateState | undefined,
-  ): Promise<V1Deployment | undefined> {
-    let deployment: V1Deployment | undefined;
+  ): Promise<Map<string, KubernetesObject>> {
+    const applied = new Map<string, KubernetesObject>();
     for (const obj of desired) {
       const current = await this.#current(obj);
       let outcome;
@@ -520,9 +585,9 @@ export class GatewayReconciler {
           note: `Created ${obj.kind ?? ''} "${obj.metadata?.name ?? ''}".`,
         });
       }
-      if (obj.kind === 'Deployment') deployment = outcome.object;
+      applied.set(obj.kind ?? '', outcome.object);
     }
-    return deployment;
+    return applied;
   }
 
   /** The live object for `obj`: from its informer cache, or read when its kind has none. */
@@ -593,7 +658,7 @@ export class GatewayReconciler {
     const key = `${plural}.${group}`;
     const now = this.#o.clock.monotonic();
     const hit = this.#discovery.get(key);
-    if (hit !== undefined && now - hit.at < (this.#o.discoveryTtlMs ?? 60_000)) return hit.value;
+    if (hit !== undefined && now - hit.at < this.#discoveryTtlMs) return hit.value;
     const value = await this.#o.client.crdExists(group, plural);
     this.#discovery.set(key, { value, at: now });
     return value;

@@ -2,8 +2,7 @@
  * TLS and referenced Secrets, with the operator in-process against the real API server:
  * self-signed mode stores a CA and a server certificate whose SANs cover the Service's DNS
  * names and renews it before expiry on its own (a short certificate "day" makes that take
- * seconds); turning TLS off prunes those Secrets and clears the certificate status;
- * certManager mode without cert-manager says so in CertificateReady; a missing Secret gives
+ * seconds); turning TLS off prunes those Secrets and clears the certificate status; a missing Secret gives
  * Ready=False SecretNotFound (then SecretKeyMissing) and recovers once the Secret is right.
  */
 import { after, before, describe, it } from 'node:test';
@@ -113,29 +112,6 @@ describe('gateway TLS and referenced Secrets against the real control plane', ()
       assert.equal(g.status?.certificate, undefined);
       assert.equal(g.status?.endpoints?.wss, undefined);
       assert.match(g.status?.endpoints?.ws ?? '', /^ws:\/\//);
-    });
-  });
-
-  it('certManager mode without cert-manager installed: CertificateReady=False CertManagerMissing', async () => {
-    const name = 'cm1';
-    await client.apply(
-      gatewayManifest(namespace, name, {
-        tls: { mode: 'certManager', certManager: { issuerRef: { name: 'issuer' } } },
-      }),
-    );
-    await eventually(async () => {
-      const g = await readGateway(client, namespace, name);
-      const cond = conditionOf(g, 'CertificateReady');
-      assert.equal(cond?.status, 'False');
-      assert.equal(cond.reason, 'CertManagerMissing');
-      assert.match(cond.message, /cert-manager/);
-      const dep = await client.get<V1Deployment>(
-        'apps/v1',
-        'Deployment',
-        namespace,
-        childNames(name).deployment,
-      );
-      assert.ok(dep, 'the gateway still runs, ws:// only');
     });
   });
 

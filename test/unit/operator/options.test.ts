@@ -18,6 +18,7 @@ describe('parseOperatorOptions', () => {
     assert.equal(o.leaderElect, true);
     assert.equal(o.leaseNamespace, 'operators');
     assert.equal(o.kubeconfig, undefined);
+    assert.equal(o.resyncPeriodMs, 600_000);
     assert.equal(
       o.gatewayImage,
       `ghcr.io/pulsar-websocket-operator/pulsar-websocket-operator:${operatorVersion()}`,
@@ -38,9 +39,24 @@ describe('parseOperatorOptions', () => {
     assert.equal(o.kubeconfig, '/k');
   });
 
+  it('--resync-period takes seconds (fractions allowed, 0 disables), flag over RESYNC_PERIOD', () => {
+    const flag = parseOperatorOptions(['--resync-period', '1.5'], { RESYNC_PERIOD: '9' });
+    assert.ok(flag !== 'help');
+    assert.equal(flag.resyncPeriodMs, 1500);
+    const env = parseOperatorOptions([], { RESYNC_PERIOD: '0' });
+    assert.ok(env !== 'help');
+    assert.equal(env.resyncPeriodMs, 0);
+  });
+
   it('--help, and errors with a stable code for unknown flags and bad values', () => {
     assert.equal(parseOperatorOptions(['--help'], {}), 'help');
-    for (const argv of [['--nope'], ['--metrics-port', '70000'], ['--leader-elect', 'maybe']]) {
+    for (const argv of [
+      ['--nope'],
+      ['--metrics-port', '70000'],
+      ['--leader-elect', 'maybe'],
+      ['--resync-period', '-1'],
+      ['--resync-period', 'soon'],
+    ]) {
       assert.throws(
         () => parseOperatorOptions(argv, {}),
         (err: unknown) => hasErrorCode(err, OPERATOR_CONFIG_ERROR_CODE),

@@ -1,0 +1,492 @@
+/**
+ * The operator benchmark (issue 5): on a private control plane (etcd, kube-apiserver,
+ * kube-controller-manager), N PulsarWebSocketGateways exist before the operator starts; then
+ * the operator runs as its own process (`node src/operator/main.ts`) and we measure
+ *
+ * - cold-start reconcile time: from spawning the process until EVERY gateway has
+ *   `status.observedGeneration == metadata.generation` and its ConfigMap, Service and
+ *   Deployment exist with a controller ownerReference to that gateway's uid (checked by listing
+ *   them from the API server, not from the operator);
+ * - API writes during an idle periodic resync: kube-apiserver's own `apiserver_request_total`
+ *   for write verbs (POST, PUT, PATCH, APPLY, DELETE, DELETECOLLECTION), by resource, between a
+ *   snapshot taken once everything is quiet and one taken after the operator's resync has
+ *   re-reconciled every gateway (seen as `controller_runtime_reconcile_total` growing by at
+ *   least N on the operator's /metrics) and gone quiet again;
+ * - the operator's memory: VmRSS and VmHWM (peak RSS) of its process from /proc.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  ApiextensionsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  loadYaml,
+  type KubernetesObject,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
+import { KubeControlPlane } from '../../scripts/dev/kube-control-plane.ts';
+import { REPO_ROOT, runDir } from '../../scripts/dev/paths.ts';
+import { freePort } from '../../scripts/dev/ports.ts';
+import { progress } from '../../scripts/dev/progress.ts';
+import {
+  CRD_API_VERSION,
+  CRD_KIND,
+  LABEL_KEYS,
+  OPERATOR_NAME,
+} from '../../src/operator/api/v1alpha1/constants.ts';
+import { KubeClient } from '../../src/operator/kube/kube-client.ts';
+
+/** Options of {@link runOperatorBench}. */
+export interface OperatorBenchOptions {
+  /** Number of PulsarWebSocketGateways (default 1000). */
+  count?: number;
+  /** Spread over this many namespaces (default 10). */
+  namespaces?: number;
+  /** The operator's `--resync-period`, in seconds (default 30). */
+  resyncSeconds?: number;
+  /** Give up on the cold-start reconcile after this long, in seconds (default 600). */
+  timeoutSeconds?: number;
+  /**
+   * How long "quiet" lasts: no reconcile started and an empty queue, in ms (default: a fifth of
+   * the resync period, at most 5000; quiet must be shorter than the resync period to exist).
+   */
+  quietMs?: number;
+  /**
+   * What to run: `dist` (default) compiles src/ with tsconfig.build.json first, as the
+   * published package runs; `src` runs the TypeScript through Node's type stripping (faster to
+   * start a run, a few MiB more RSS).
+   */
+  entry?: 'src' | 'dist';
+}
+
+/** Writes seen by the API server in a window, by `verb resource[/subresource]`. */
+export type WriteCounts = Record<string, number>;
+
+/** What {@link runOperatorBench} measured. */
+export interface OperatorBenchResult {
+  count: number;
+  namespaces: number;
+  resyncSeconds: number;
+  /** Spawn of the operator → every gateway reconciled (see the module comment), in seconds. */
+  coldStartSeconds: number;
+  /** Spawn → the operator's /readyz answered 200 (caches synced), in seconds. */
+  readySeconds: number;
+  /** Reconciles the operator counted until it went quiet after the cold start. */
+  coldStartReconciles: number;
+  /** Reconciles during the measured idle resync window (expected ≥ count). */
+  resyncReconciles: number;
+  /** Length of the idle resync window, in seconds. */
+  resyncWindowSeconds: number;
+  /** Writes by anyone, except the API server's own lease heartbeats, in the idle window. */
+  idleWrites: WriteCounts;
+  idleWritesTotal: number;
+  /** The API server's lease heartbeats in the same window (not the operator's). */
+  leaseWrites: number;
+  /** RSS after the idle resync, MiB. */
+  rssMiB: number;
+  /** Peak RSS of the operator process over the whole run (VmHWM), MiB. */
+  peakRssMiB: number;
+  /** SIGTERM → exit, in seconds, and the exit code (graceful shutdown). */
+  shutdownSeconds: number;
+  exitCode: number | null;
+}
+
+const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE', 'DELETECOLLECTION']);
+
+/** Sums `apiserver_request_total` of write verbs by `VERB resource[/subresource]`. */
+export function parseApiserverWrites(metricsText: string): WriteCounts {
+  const out: WriteCounts = {};
+  for (const line of metricsText.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const close = line.lastIndexOf('}');
+    const labels: Record<string, string> = {};
+    for (const m of line.slice(line.indexOf('{') + 1, close).matchAll(/(\w+)="([^"]*)"/g)) {
+      labels[m[1] ?? ''] = m[2] ?? '';
+    }
+    const verb = labels['verb'] ?? '';
+    if (!WRITE_VERBS.has(verb)) continue;
+    const sub = labels['subresource'] ?? '';
+    const key = `${verb} ${labels['resource'] ?? ''}${sub === '' ? '' : `/${sub}`}`;
+    out[key] = (out[key] ?? 0) + Number(line.slice(close + 1).trim());
+  }
+  return out;
+}
+
+/** `after - before`, keeping only the keys that changed. */
+export function diffWrites(before: WriteCounts, after: WriteCounts): WriteCounts {
+  const out: WriteCounts = {};
+  for (const [k, v] of Object.entries(after)) {
+    const d = v - (before[k] ?? 0);
+    if (d !== 0) out[k] = d;
+  }
+  return out;
+}
+
+/** Sum of a Prometheus metric over all its label sets (`name{...} value` and `name value`). */
+export function sumMetric(metricsText: string, name: string): number {
+  let sum = 0;
+  for (const line of metricsText.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (!rest.startsWith('{') && !rest.startsWith(' ')) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(value)) sum += value;
+  }
+  return sum;
+}
+
+/** VmRSS and VmHWM of `pid`, in MiB (Linux /proc). */
+function memoryOf(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
+  const kib = (field: string): number =>
+    Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024 };
+}
+
+/** Rejects when `signal` aborted (SIGINT of the CLI), so `finally` tears everything down. */
+let abortSignal: AbortSignal | undefined;
+const sleep = async (ms: number): Promise<void> => {
+  await new Promise((r) => setTimeout(r, ms));
+  abortSignal?.throwIfAborted();
+};
+
+function gatewayCrd(): V1CustomResourceDefinition {
+  const file = path.join(REPO_ROOT, 'crds/pulsarwebsocketgateways.pulsarws.io.yaml');
+  return loadYaml<V1CustomResourceDefinition>(readFileSync(file, 'utf8'));
+}
+
+async function installCrd(kc: KubeConfig): Promise<void> {
+  const ext = kc.makeApiClient(ApiextensionsV1Api);
+  const crd = gatewayCrd();
+  await ext.createCustomResourceDefinition({ body: crd });
+  for (;;) {
+    const got = await ext.readCustomResourceDefinition({ name: crd.metadata?.name ?? '' });
+    if (got.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'))
+      return;
+    await sleep(200);
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+async function pool<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (t: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+interface Owned extends KubernetesObject {
+  metadata?: KubernetesObject['metadata'];
+}
+
+function controllerUid(obj: Owned): string | undefined {
+  return obj.metadata?.ownerReferences?.find((r) => r.controller === true)?.uid;
+}
+
+/** How many gateways are reconciled in the sense of the module comment. */
+async function countReconciled(client: KubeClient): Promise<number> {
+  const selector = `${LABEL_KEYS.managedBy}=${OPERATOR_NAME}`;
+  const [gateways, deployments, services, configMaps] = await Promise.all([
+    client.list<KubernetesObject & { status?: { observedGeneration?: number } }>(
+      CRD_API_VERSION,
+      CRD_KIND,
+    ),
+    client.list<Owned>('apps/v1', 'Deployment', undefined, selector),
+    client.list<Owned>('v1', 'Service', undefined, selector),
+    client.list<Owned>('v1', 'ConfigMap', undefined, selector),
+  ]);
+  const owners = (items: Owned[]): Set<string> =>
+    new Set(items.map(controllerUid).filter((u): u is string => u !== undefined));
+  const dep = owners(deployments.items);
+  const svc = owners(services.items);
+  const cm = owners(configMaps.items);
+  let done = 0;
+  for (const gw of gateways.items) {
+    const uid = gw.metadata?.uid ?? '';
+    if (
+      gw.status?.observedGeneration !== undefined &&
+      gw.status.observedGeneration === gw.metadata?.generation &&
+      dep.has(uid) &&
+      svc.has(uid) &&
+      cm.has(uid)
+    )
+      done++;
+  }
+  return done;
+}
+
+class OperatorProcess {
+  readonly child: ChildProcess;
+  readonly metricsUrl: string;
+  readonly readyUrl: string;
+  peakHwm = 0;
+  exit: Promise<number | null>;
+
+  constructor(
+    mainFile: string,
+    kubeconfig: string,
+    metricsPort: number,
+    healthPort: number,
+    resyncSeconds: number,
+    namespaces: string[],
+    logFile: string,
+  ) {
+    const log = createWriteStream(logFile);
+    this.child = spawn(
+      process.execPath,
+      [
+        mainFile,
+        `--kubeconfig=${kubeconfig}`,
+        '--leader-elect=false',
+        `--metrics-port=${String(metricsPort)}`,
+        `--health-port=${String(healthPort)}`,
+        `--resync-period=${String(resyncSeconds)}`,
+        `--namespaces=${namespaces.join(',')}`,
+        '--log-level=warn',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.child.stdout?.pipe(log);
+    this.child.stderr?.pipe(log);
+    this.exit = new Promise((resolve) =>
+      this.child.once('exit', (code) => {
+        resolve(code);
+      }),
+    );
+    this.metricsUrl = `http://127.0.0.1:${String(metricsPort)}/metrics`;
+    this.readyUrl = `http://127.0.0.1:${String(healthPort)}/readyz`;
+  }
+
+  sample(): { rss: number; hwm: number } {
+    const m = memoryOf(this.child.pid ?? 0);
+    this.peakHwm = Math.max(this.peakHwm, m.hwm);
+    return m;
+  }
+
+  async metrics(): Promise<string> {
+    return (await fetch(this.metricsUrl)).text();
+  }
+
+  async ready(): Promise<boolean> {
+    try {
+      return (await fetch(this.readyUrl)).status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  async reconciles(): Promise<number> {
+    return sumMetric(await this.metrics(), 'controller_runtime_reconcile_total');
+  }
+
+  /** Resolves once no reconcile started and the queue stayed empty for `quietMs`. */
+  async waitQuiet(quietMs: number, timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    let last = -1;
+    let since = Date.now();
+    while (Date.now() < deadline) {
+      const text = await this.metrics();
+      const n = sumMetric(text, 'controller_runtime_reconcile_total');
+      const depth = sumMetric(text, 'workqueue_depth');
+      const active = sumMetric(text, 'controller_runtime_active_workers');
+      if (n !== last || depth > 0 || active > 0) {
+        last = n;
+        since = Date.now();
+      } else if (Date.now() - since >= quietMs) return n;
+      this.sample();
+      await sleep(250);
+    }
+    throw new Error('operator did not go quiet in time');
+  }
+}
+
+/**
+ * Compiles src/ (tsconfig.build.json) into `.tmp/bench-operator/dist`, next to a package.json
+ * copy (the operator reads its version from `../../package.json`); node_modules resolve from
+ * the repository root above. Returns the operator's entry file.
+ */
+function buildOperator(): string {
+  const t0 = performance.now();
+  const root = path.join(REPO_ROOT, '.tmp/bench-operator');
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    version?: string;
+  };
+  writeFileSync(
+    path.join(root, 'package.json'),
+    JSON.stringify({ type: 'module', version: pkg.version ?? '0.0.0' }),
+  );
+  execFileSync(
+    process.execPath,
+    [
+      path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      path.join(REPO_ROOT, 'tsconfig.build.json'),
+      '--outDir',
+      path.join(root, 'dist'),
+      '--sourceMap',
+      'false',
+    ],
+    { stdio: 'inherit' },
+  );
+  progress('bench', `operator compiled in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+  return path.join(root, 'dist/operator/main.js');
+}
+
+/**
+ * Runs the whole benchmark on a private control plane it starts and destroys.
+ * Progress goes to stderr; the result is returned.
+ */
+export async function runOperatorBench(
+  options: OperatorBenchOptions = {},
+  signal?: AbortSignal,
+): Promise<OperatorBenchResult> {
+  abortSignal = signal;
+  const count = options.count ?? 1000;
+  const nsCount = Math.min(options.namespaces ?? 10, count);
+  const resyncSeconds = options.resyncSeconds ?? 30;
+  const timeoutMs = (options.timeoutSeconds ?? 600) * 1000;
+  const quietMs = options.quietMs ?? Math.min(5000, (resyncSeconds * 1000) / 5);
+  const mainFile =
+    (options.entry ?? 'dist') === 'dist'
+      ? buildOperator()
+      : path.join(REPO_ROOT, 'src/operator/main.ts');
+  const plane = await KubeControlPlane.start({ name: `bench-operator-${String(process.pid)}` });
+  let op: OperatorProcess | undefined;
+  try {
+    const kc = new KubeConfig();
+    kc.loadFromFile(plane.endpoints.kubeconfig);
+    const client = new KubeClient({ kubeConfig: kc, fieldManager: 'operator-bench' });
+    const core = kc.makeApiClient(CoreV1Api);
+    await installCrd(kc);
+    // The control plane's Service range is a /24: a second ServiceCIDR (GA in Kubernetes 1.33)
+    // gives the 1,000 gateway Services their ClusterIPs.
+    await client.create({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'ServiceCIDR',
+      metadata: { name: 'bench-services' },
+      spec: { cidrs: ['10.96.0.0/16'] },
+    } as KubernetesObject);
+    const namespaces = Array.from({ length: nsCount }, (_, i) => `bench-${String(i)}`);
+    for (const ns of namespaces) await core.createNamespace({ body: { metadata: { name: ns } } });
+    const t0 = performance.now();
+    const names = Array.from({ length: count }, (_, i) => i);
+    await pool(names, 16, async (i) => {
+      await client.create({
+        apiVersion: CRD_API_VERSION,
+        kind: CRD_KIND,
+        metadata: { name: `gw-${String(i)}`, namespace: namespaces[i % nsCount] ?? 'default' },
+        spec: { pulsar: { serviceUrl: 'pulsar://broker.pulsar.svc:6650' } },
+      });
+    });
+    progress(
+      'bench',
+      `${String(count)} gateways in ${String(nsCount)} namespaces created in ${((performance.now() - t0) / 1000).toFixed(1)}s`,
+    );
+
+    const [metricsPort, healthPort] = [await freePort(), await freePort()];
+    const logFile = path.join(runDir(`bench-operator-${String(process.pid)}-logs`), 'operator.log');
+    const spawnAt = performance.now();
+    op = new OperatorProcess(
+      mainFile,
+      plane.endpoints.kubeconfig,
+      metricsPort,
+      healthPort,
+      resyncSeconds,
+      namespaces,
+      logFile,
+    );
+    const operator = op;
+    progress('bench', `operator started (pid ${String(op.child.pid)}, log ${logFile})`);
+    let readySeconds = NaN;
+    let reconciled = 0;
+    while (reconciled < count) {
+      if (performance.now() - spawnAt > timeoutMs)
+        throw new Error(
+          `only ${String(reconciled)}/${String(count)} reconciled after ${String(timeoutMs / 1000)}s`,
+        );
+      if (op.child.exitCode !== null)
+        throw new Error(`operator exited with ${String(op.child.exitCode)}; see ${logFile}`);
+      if (Number.isNaN(readySeconds) && (await op.ready()))
+        readySeconds = (performance.now() - spawnAt) / 1000;
+      try {
+        op.sample();
+      } catch {
+        /* the process is starting or gone; checked above */
+      }
+      reconciled = await countReconciled(client);
+      if (reconciled < count) await sleep(count > 100 ? 1000 : 250);
+    }
+    const coldStartSeconds = (performance.now() - spawnAt) / 1000;
+    progress(
+      'bench',
+      `all ${String(count)} reconciled ${coldStartSeconds.toFixed(1)}s after spawn`,
+    );
+
+    const coldStartReconciles = await op.waitQuiet(quietMs, timeoutMs);
+    // The measured window: everything quiet → a full periodic resync ran → quiet again.
+    const before = parseApiserverWrites((await plane.get('/metrics')).body);
+    const windowStart = performance.now();
+    const r0 = await op.reconciles();
+    const resyncDeadline = Date.now() + resyncSeconds * 1000 * 3 + timeoutMs;
+    while ((await operator.reconciles()) - r0 < count) {
+      if (Date.now() > resyncDeadline) throw new Error('no full resync observed');
+      op.sample();
+      await sleep(250);
+    }
+    const r1 = await op.waitQuiet(quietMs, timeoutMs);
+    const after = parseApiserverWrites((await plane.get('/metrics')).body);
+    const resyncWindowSeconds = (performance.now() - windowStart) / 1000;
+    const all = diffWrites(before, after);
+    const idleWrites: WriteCounts = {};
+    let leaseWrites = 0;
+    for (const [k, v] of Object.entries(all)) {
+      if (k.endsWith(' leases')) leaseWrites += v;
+      else idleWrites[k] = v;
+    }
+    const mem = op.sample();
+    progress(
+      'bench',
+      `idle resync: ${String(r1 - r0)} reconciles, writes ${JSON.stringify(idleWrites)}, RSS ${mem.rss.toFixed(1)} MiB`,
+    );
+
+    const stopAt = performance.now();
+    op.child.kill('SIGTERM');
+    const exitCode = await op.exit;
+    const shutdownSeconds = (performance.now() - stopAt) / 1000;
+    op = undefined;
+    return {
+      count,
+      namespaces: nsCount,
+      resyncSeconds,
+      coldStartSeconds,
+      readySeconds,
+      coldStartReconciles,
+      resyncReconciles: r1 - r0,
+      resyncWindowSeconds,
+      idleWrites,
+      idleWritesTotal: Object.values(idleWrites).reduce((a, b) => a + b, 0),
+      leaseWrites,
+      rssMiB: mem.rss,
+      peakRssMiB: operator.peakHwm,
+      shutdownSeconds,
+      exitCode,
+    };
+  } finally {
+    if (op !== undefined) {
+      op.child.kill('SIGKILL');
+      await op.exit;
+    }
+    await plane.destroy();
+  }
+}
