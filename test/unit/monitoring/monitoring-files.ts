@@ -119,9 +119,10 @@ const BUILTINS: Record<string, string> = {
 /**
  * Turns a dashboard expression into plain PromQL as Grafana would send it with "All" selected:
  * user variables become `.*` (they are only used in `=~` matchers), built-ins get a duration.
+ * `$1` and the like are label_replace replacements, not variables, and stay as they are.
  */
 export function toPromQL(expr: string): string {
-  return expr.replace(/\$\{(\w+)\}|\$(\w+)/g, (_m, a?: string, b?: string) => {
+  return expr.replace(/\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)/g, (_m, a?: string, b?: string) => {
     const name = a ?? b ?? '';
     return BUILTINS[name] ?? '.*';
   });
@@ -129,7 +130,9 @@ export function toPromQL(expr: string): string {
 
 /** Names of the `$variables` an expression references (built-ins excluded). */
 export function referencedVariables(expr: string): string[] {
-  const names = [...expr.matchAll(/\$\{(\w+)\}|\$(\w+)/g)].map((m) => m[1] ?? m[2] ?? '');
+  const names = [...expr.matchAll(/\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)/g)].map(
+    (m) => m[1] ?? m[2] ?? '',
+  );
   return [...new Set(names.filter((n) => !(n in BUILTINS)))];
 }
 
