@@ -5,7 +5,8 @@
  * manifests. Applying what is rendered to a real API server is chart-install.test.ts's job.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { V1Container, V1Deployment, V1PolicyRule } from '@kubernetes/client-node';
@@ -17,6 +18,7 @@ import {
   ensureHelm,
   helm,
   helmTemplate,
+  helmTemplateText,
   valuesFile,
   type RenderedObject,
 } from '../../helpers/helm.ts';
@@ -229,6 +231,28 @@ describe('Helm chart: lint and template', { timeout: 600_000 }, () => {
         assert.match(err.message, message, JSON.stringify(values));
         return true;
       });
+    }
+  });
+
+  it('packages into a chart archive that renders the same, CRD included', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pwo-chart-'));
+    try {
+      const out = await helm(['package', CHART_DIR, '--destination', dir]);
+      const archive = path.join(dir, 'pulsar-websocket-operator-0.1.0.tgz');
+      assert.match(out, /Successfully packaged chart/);
+      const fromArchive = await helm([
+        'template',
+        'pulsar-websocket-operator',
+        archive,
+        '--namespace',
+        NS,
+        '--include-crds',
+      ]);
+      const fromDir = await helmTemplateText({ namespace: NS, includeCrds: true });
+      assert.equal(fromArchive, fromDir);
+      assert.match(fromArchive, /name: pulsarwebsocketgateways\.pulsarws\.io/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
