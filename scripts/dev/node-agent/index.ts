@@ -4,3 +4,4 @@ export { ServiceProxy, readyBackends, type Backend } from './service-proxy.ts';
 export { projectImageRules, PROJECT_IMAGE_REPOSITORY } from './local-images.ts';
 export { resolveCommand, imageRepository, type ImageRule } from './image-map.ts';
 export { IpAllocator } from './ip-allocator.ts';
+export { KubeRest, KubeRestError } from './kube-rest.ts';

@@ -149,9 +149,16 @@ export class KubeRest {
         res.on('end', () => {
           resolve();
         });
+        // An aborted stream may end with neither 'end' nor 'error'.
+        res.on('close', () => {
+          resolve();
+        });
         res.on('error', reject);
       });
       req.on('error', reject);
+      req.on('close', () => {
+        if (signal.aborted) resolve();
+      });
       req.end();
     });
   }

@@ -5,6 +5,7 @@ import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { KubeControlPlane } from '../../../scripts/dev/kube-control-plane.ts';
 import { NodeAgent, projectImageRules } from '../../../scripts/dev/node-agent/index.ts';
 import { REPO_ROOT, runDir } from '../../../scripts/dev/paths.ts';
+import { progress } from '../../../scripts/dev/progress.ts';
 import { KubeClient } from '../../../src/operator/kube/kube-client.ts';
 import type { Manager } from '../../../src/operator/manager.ts';
 import { defaultGatewayImage } from '../../../src/operator/options.ts';
@@ -73,8 +74,11 @@ export async function startE2eCluster(namespace: string): Promise<E2eCluster> {
       namespace,
       agentLog,
       async stop() {
+        progress('e2e', 'stopping the operator');
         await m.stop();
+        progress('e2e', 'stopping the node agent');
         await agent.stop(2);
+        progress('e2e', 'destroying the control plane');
         await kube.destroy();
         if (process.env['PWO_TEST_KEEP_LOGS'] !== '1')
           rmSync(dir, { recursive: true, force: true });

@@ -11,12 +11,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type WebSocket from 'ws';
+import type { TLSSocket } from 'node:tls';
+import type { V1Secret } from '@kubernetes/client-node';
 import type { PulsarWebSocketGateway } from '../../../src/operator/api/v1alpha1/types.ts';
+import { CRD_API_VERSION, CRD_KIND } from '../../../src/operator/api/v1alpha1/constants.ts';
 import { childNames } from '../../../src/operator/resources/names.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { conditionOf, gatewayManifest, readGateway } from '../../helpers/operator-harness.ts';
 import { pulsarEnv, uniqueName } from '../../helpers/test-env.ts';
 import { closeWs, nextJson, openWs } from '../../helpers/ws-client.ts';
+import { ReconnectingConsumer } from './reconnecting-consumer.ts';
+import { ReconnectingProducer } from './reconnecting-producer.ts';
 import {
   gatewayPods,
   podReady,
@@ -67,13 +72,37 @@ async function publish(
   return reply;
 }
 
+/** Data of the operator's server TLS Secret, decoded. */
+async function serverSecret(): Promise<Record<string, string>> {
+  const s = await c.client.get<V1Secret>('v1', 'Secret', namespace, names.tlsSecret);
+  return Object.fromEntries(
+    Object.entries(s?.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+  );
+}
+
+/** A wss:// producer through the Service proxy, verifying the server against `ca` and the Service's DNS name. */
+function openWss(ca: string): Promise<WebSocket> {
+  // Verify the certificate against the Service's DNS name, as an in-cluster client would
+  // (ws hands TLS options such as servername to tls.connect).
+  const tlsOptions = { ca, servername: `${names.service}.${namespace}.svc` };
+  return openWs(`wss://${serviceHost()}:8443/ws/v2/producer/${topic}`, tlsOptions);
+}
+
+function peerFingerprint(ws: WebSocket): string {
+  const socket = (ws as unknown as { _socket: TLSSocket })._socket;
+  return socket.getPeerCertificate().fingerprint256;
+}
+
 describe('gateway end to end on the local node agent', { timeout: 900_000 }, () => {
   before(async () => {
     c = await startE2eCluster(namespace);
   });
-  after(async () => {
-    await c.stop();
-  });
+  after(
+    async () => {
+      await c.stop();
+    },
+    { timeout: 120_000 },
+  );
 
   it('applied: pods run as processes, become Ready, and serve publish and consume through the Service', async () => {
     const { serviceUrl } = pulsarEnv();
@@ -99,5 +128,198 @@ describe('gateway end to end on the local node agent', { timeout: 900_000 }, () 
     consumer.send(JSON.stringify({ messageId: msg['messageId'] }));
     await closeWs(producer);
     await closeWs(consumer);
+  });
+
+  it('scaled to 3: three processes serve, each on its own pod IP', async () => {
+    await c.client.mergePatch(CRD_API_VERSION, CRD_KIND, namespace, NAME, {
+      spec: { replicas: 3 },
+    });
+    await waitServing(3);
+    const pods = await gatewayPods(c, NAME);
+    const pids = new Set<number>();
+    const ips = new Set<string>();
+    for (const pod of pods) {
+      const runner = c.agent.runner(namespace, pod.metadata?.name ?? '');
+      assert.ok(runner, `${pod.metadata?.name} runs here`);
+      for (const pid of runner.pids()) {
+        assert.ok(processAlive(pid));
+        pids.add(pid);
+      }
+      ips.add(runner.podIP);
+      // Straight to the pod, not through the Service: every replica serves.
+      const producer = await openWs(`ws://${runner.podIP}:8080/ws/v2/producer/${topic}`);
+      const ack = await publish(producer, `to ${pod.metadata?.name}`, 'direct');
+      assert.equal(ack['result'], 'ok', JSON.stringify(ack));
+      await closeWs(producer);
+    }
+    assert.equal(pids.size, 3, 'three gateway processes');
+    assert.equal(ips.size, 3, 'three pod IPs, same port');
+  });
+
+  it('a setting changed: rolling update, every read publish answered, clients closed with 1001 reconnect to new pods', async () => {
+    const before = new Set((await gatewayPods(c, NAME)).map((p) => p.metadata?.name ?? ''));
+    const oldPids = [...before].flatMap((n) => c.agent.runner(namespace, n)?.pids() ?? []);
+    const base = `ws://${serviceHost()}:8080/ws/v2`;
+    const consumer = new ReconnectingConsumer(
+      `${base}/consumer/${topic}/sub-roll?subscriptionType=Shared`,
+    );
+    consumer.start();
+    // The subscription exists once the consumer is connected; only then are publishes kept for it.
+    await eventually(() => {
+      assert.ok(consumer.opened >= 1);
+    }, 30_000);
+    const producers = Array.from(
+      { length: 4 },
+      (_, i) => new ReconnectingProducer(`${base}/producer/${topic}`, `p${i}`),
+    );
+    for (const p of producers) p.start();
+    await eventually(() => {
+      for (const p of producers) assert.ok(p.acked.size >= 5, 'publishing before the change');
+    }, 60_000);
+
+    await c.client.mergePatch(CRD_API_VERSION, CRD_KIND, namespace, NAME, {
+      spec: { websocket: { maxConnections: 5000 } },
+    });
+    // The rollout is over when three new pods serve and none of the old ones is left.
+    await eventually(
+      async () => {
+        const pods = await gatewayPods(c, NAME);
+        assert.ok(
+          pods.every((p) => !before.has(p.metadata?.name ?? '')),
+          'only new pods',
+        );
+        await waitServing(3, 1000);
+        for (const pid of oldPids) assert.ok(!processAlive(pid), `old process ${pid} stopped`);
+      },
+      240_000,
+      1000,
+    );
+    // Some publishing on the new pods before stopping.
+    const counts = producers.map((p) => p.acked.size);
+    await eventually(() => {
+      producers.forEach((p, i) => {
+        assert.ok(p.acked.size >= (counts[i] ?? 0) + 5);
+      });
+    }, 60_000);
+    await Promise.all(producers.map((p) => p.stop()));
+
+    for (const p of producers) {
+      const closed = p.connections.filter((r) => r.closeCode !== undefined && r.closeCode !== 1000);
+      assert.ok(closed.length >= 1, 'each client was connected to an old pod and got closed');
+      for (const r of closed) assert.equal(r.closeCode, 1001, 'closed with 1001 (going away)');
+      for (const r of p.connections) {
+        for (const result of r.answers.values()) assert.equal(result, 'ok');
+      }
+    }
+    // Every acknowledged publish reaches the consumer; a publish left unanswered at a close
+    // was never read by the gateway, so it must never reach the consumer either.
+    await eventually(() => {
+      for (const p of producers)
+        for (const ctx of p.acked) assert.ok(consumer.received.has(ctx), ctx);
+    }, 60_000);
+    await consumer.stop();
+    for (const p of producers) {
+      for (const r of p.connections) {
+        for (const ctx of r.sent) {
+          if (r.answers.has(ctx)) continue;
+          assert.ok(!consumer.received.has(ctx), `${ctx} was published but never answered`);
+        }
+      }
+    }
+    assert.ok(
+      consumer.closeCodes.every((code) => code === 1001),
+      consumer.closeCodes.join(','),
+    );
+    const gw = await readGateway(c.client, namespace, NAME);
+    assert.equal(gw.status?.readyReplicas, 3);
+    assert.equal(gw.status.observedGeneration, gw.metadata.generation);
+  });
+
+  let tlsPodNames: string[] = [];
+  let caPem = '';
+
+  it('self-signed TLS: wss:// through the Service, trusting the generated CA', async () => {
+    await c.client.mergePatch(CRD_API_VERSION, CRD_KIND, namespace, NAME, {
+      spec: { replicas: 1, tls: { mode: 'selfSigned' } },
+    });
+    const gw = await eventually(
+      async () => {
+        const g = await waitServing(1, 1000);
+        assert.equal(conditionOf(g, 'CertificateReady')?.status, 'True');
+        const pods = await gatewayPods(c, NAME);
+        assert.ok(pods.every((p) => p.spec?.containers[0]?.ports?.some((x) => x.name === 'wss')));
+        return g;
+      },
+      240_000,
+      1000,
+    );
+    assert.equal(gw.status?.endpoints?.wss, `wss://${names.service}.${namespace}.svc:8443`);
+    tlsPodNames = (await gatewayPods(c, NAME)).map((p) => p.metadata?.name ?? '');
+    caPem = (await serverSecret())['ca.crt'] ?? '';
+    assert.match(caPem, /BEGIN CERTIFICATE/);
+    const producer = await openWss(caPem);
+    const ack = await publish(producer, 'over wss', 'tls1');
+    assert.equal(ack['result'], 'ok', JSON.stringify(ack));
+    await closeWs(producer);
+  });
+
+  it('certificate rotated: open wss:// connections stay up, new ones see the new certificate, no pod restarts', async () => {
+    const open = await openWss(caPem);
+    const oldFingerprint = peerFingerprint(open);
+    const oldCert = (await serverSecret())['tls.crt'];
+    // A change of the certificate's DNS names makes the operator issue a new server
+    // certificate from the same CA into the same Secret (deleting the Secret would only bring
+    // the same certificate back: the operator keeps what it issued).
+    await c.client.mergePatch(CRD_API_VERSION, CRD_KIND, namespace, NAME, {
+      spec: { tls: { mode: 'selfSigned', dnsNames: ['ws.e2e.example'] } },
+    });
+    await eventually(
+      async () => {
+        const s = await serverSecret();
+        assert.ok(s['tls.crt'] !== undefined && s['tls.crt'] !== oldCert, 'a new certificate');
+      },
+      60_000,
+      500,
+    );
+    // The agent swaps the mounted files; the gateway reloads them.
+    await eventually(
+      async () => {
+        const fresh = await openWss(caPem);
+        const fp = peerFingerprint(fresh);
+        await closeWs(fresh);
+        assert.notEqual(fp, oldFingerprint, 'new connections get the new certificate');
+      },
+      60_000,
+      1000,
+    );
+    const ack = await publish(open, 'after rotation', 'rot1');
+    assert.equal(ack['result'], 'ok', 'the connection opened before the rotation still works');
+    await closeWs(open);
+    const pods = await gatewayPods(c, NAME);
+    assert.deepEqual(
+      pods.map((p) => p.metadata?.name ?? ''),
+      tlsPodNames,
+      'same pods',
+    );
+    assert.equal(pods[0]?.status?.containerStatuses?.[0]?.restartCount, 0);
+    const gw = await readGateway(c.client, namespace, NAME);
+    assert.equal(conditionOf(gw, 'Ready')?.status, 'True');
+    assert.equal(conditionOf(gw, 'CertificateReady')?.status, 'True');
+  });
+
+  it('deleted: the pods are removed and their processes stop', async () => {
+    const pids = [...c.agent.runners().values()].flatMap((r) => r.pids());
+    assert.ok(pids.length > 0);
+    await c.client.delete(CRD_API_VERSION, CRD_KIND, namespace, NAME);
+    await eventually(
+      async () => {
+        assert.equal((await gatewayPods(c, NAME)).length, 0, 'no pods');
+        assert.equal(c.agent.runners().size, 0, 'nothing runs on the node');
+        for (const pid of pids) assert.ok(!processAlive(pid), `process ${pid} stopped`);
+        assert.equal(c.agent.proxy.address(namespace, names.service), undefined, 'Service gone');
+      },
+      120_000,
+      500,
+    );
   });
 });
