@@ -2,11 +2,13 @@
  * The chart's dashboards and alert rules against a real Prometheus (Debian's package, fetched by
  * scripts/install-prometheus.sh) scraping a real gateway (in-process, JWT mode, against the
  * suite's broker) and a real operator (Manager with leader election against the suite's API
- * server, reconciling one gateway). After some real traffic (publish, consume, ack, a refused
- * upgrade, failed authentications), every PromQL expression of the dashboards and rules must be
- * accepted by Prometheus and every metric it names must be among the scraped ones; Prometheus
- * also loads and evaluates the rules file, promtool checks it, and helm renders both into the
- * ConfigMaps and the PrometheusRule unchanged.
+ * server, reconciling one gateway with self-signed TLS). After some real traffic (publish,
+ * consume, ack, a refused upgrade, failed authentications), every PromQL expression of the
+ * dashboards and rules must be accepted by Prometheus and every metric it names must be among
+ * the scraped ones; the operator's gateway-state gauges must carry the reconciled gateway's
+ * status (replicas, conditions, certificate expiry and renewal); Prometheus also loads and
+ * evaluates the rules file, promtool checks it and runs unit tests of the gateway-state alerts
+ * on synthetic series, and helm renders both into the ConfigMaps and the PrometheusRule unchanged.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,13 +21,18 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { SignJWT } from 'jose';
-import { load, loadAll } from 'js-yaml';
+import { dump, load, loadAll } from 'js-yaml';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Manager } from '../../../src/operator/manager.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { startGateway, type TestGateway } from '../../helpers/gateway.ts';
 import { installGatewayCrd } from '../../helpers/install-crd.ts';
-import { gatewayManifest, startManager, testClient } from '../../helpers/operator-harness.ts';
+import {
+  gatewayManifest,
+  readGateway,
+  startManager,
+  testClient,
+} from '../../helpers/operator-harness.ts';
 import { kubeConfig, uniqueName } from '../../helpers/test-env.ts';
 import { closeWs, nextJson, openWs } from '../../helpers/ws-client.ts';
 import { WsQueue } from '../../helpers/ws-queue.ts';
@@ -34,6 +41,7 @@ import {
   DASHBOARD_DIR,
   dashboardExpressions,
   loadDashboards,
+  loadRules,
   metricNames,
   RULES_FILE,
   ruleExpressions,
@@ -118,7 +126,10 @@ describe('dashboards and alert rules against a real Prometheus', () => {
       bindAddress: '127.0.0.1',
       leaderElection: { namespace },
     });
-    await testClient(kc).apply(gatewayManifest(namespace, GATEWAY_NAME));
+    // Self-signed TLS, so that the operator reports a certificate (expiry and renewal gauges).
+    await testClient(kc).apply(
+      gatewayManifest(namespace, GATEWAY_NAME, { tls: { mode: 'selfSigned' } }),
+    );
 
     const keyFile = join(dir, 'jwt-key');
     await writeFile(keyFile, secret);
@@ -267,6 +278,80 @@ describe('dashboards and alert rules against a real Prometheus', () => {
     assert.deepEqual(missing, []);
   });
 
+  it('scrapes the gateway state of the reconciled gateway with plausible values', async () => {
+    // The status the operator wrote; the gauges must report exactly this.
+    const status = await eventually(
+      async () => {
+        const gwr = await readGateway(testClient(kc), namespace, GATEWAY_NAME);
+        assert.ok(gwr.status?.certificate?.notAfter, 'status.certificate.notAfter written');
+        assert.ok(gwr.status.certificate.renewAt, 'status.certificate.renewAt written');
+        return gwr.status;
+      },
+      60_000,
+      500,
+    );
+    const notAfter = Date.parse(status.certificate?.notAfter ?? '') / 1000;
+    const renewAt = Date.parse(status.certificate?.renewAt ?? '') / 1000;
+    type Sample = { metric: Record<string, string>; value: [number, string] };
+    const sel = `{gateway_namespace="${namespace}", gateway="${GATEWAY_NAME}"}`;
+    const query = async (metric: string): Promise<Sample[]> => {
+      const res = await api<{ result: Sample[] }>(
+        `/api/v1/query?query=${encodeURIComponent(metric + sel)}`,
+      );
+      assert.equal(res.status, 'success', `${metric}: ${res.error ?? ''}`);
+      return res.data.result;
+    };
+    const one = async (metric: string): Promise<number> => {
+      const result = await query(metric);
+      assert.equal(result.length, 1, `one ${metric} series`);
+      const [sample] = result;
+      assert.ok(sample);
+      // Target labels stay the operator's; the gateway's own are prefixed, never colliding.
+      assert.equal(sample.metric['job'], OPERATOR_JOB);
+      assert.equal(sample.metric['namespace'], namespace);
+      assert.equal(sample.metric['gateway_service'], GATEWAY_JOB);
+      return Number(sample.value[1]);
+    };
+    await eventually(
+      async () => {
+        const now = Date.now() / 1000;
+        const expiry = await one('pulsar_ws_operator_gateway_certificate_expiry_timestamp_seconds');
+        const renewal = await one(
+          'pulsar_ws_operator_gateway_certificate_renewal_timestamp_seconds',
+        );
+        assert.equal(expiry, notAfter, 'expiry = status.certificate.notAfter');
+        assert.equal(renewal, renewAt, 'renewal = status.certificate.renewAt');
+        assert.ok(expiry > now + 300 * 86_400, `expiry ${String(expiry)} a year ahead`);
+        assert.ok(renewal > now && renewal < expiry, 'renewal between now and expiry');
+        // 365 days of validity, renewed 30 days before expiry (the spec's defaults).
+        assert.ok(Math.abs(expiry - renewal - 30 * 86_400) < 60, 'renewBeforeDays 30');
+        assert.equal(await one('pulsar_ws_operator_gateway_replicas'), 1, 'desired 1 (default)');
+        const ready = await one('pulsar_ws_operator_gateway_ready_replicas');
+        assert.equal(ready, status.readyReplicas ?? 0, 'ready = status.readyReplicas');
+        const conditions = await query('pulsar_ws_operator_gateway_condition');
+        const byCondition = new Map<string, number>();
+        for (const c of conditions) {
+          const key = c.metric['condition'] ?? '';
+          byCondition.set(key, (byCondition.get(key) ?? 0) + Number(c.value[1]));
+          assert.ok(['True', 'False', 'Unknown'].includes(c.metric['status'] ?? ''));
+        }
+        // Exactly one status per condition is 1, and CertificateReady is there with TLS on.
+        assert.deepEqual([...byCondition].sort(), [
+          ['CertificateReady', 1],
+          ['Degraded', 1],
+          ['Progressing', 1],
+          ['Ready', 1],
+        ]);
+        const certReady = conditions.find(
+          (c) => c.metric['condition'] === 'CertificateReady' && c.value[1] === '1',
+        );
+        assert.equal(certReady?.metric['status'], 'True', 'the self-signed certificate is ready');
+      },
+      45_000,
+      500,
+    );
+  });
+
   it('accepts every dashboard and alert expression (Prometheus /api/v1/query)', async (t) => {
     assert.ok(expressions.length > 50, `${String(expressions.length)} expressions`);
     const failures: string[] = [];
@@ -293,6 +378,9 @@ describe('dashboards and alert rules against a real Prometheus', () => {
       'Authentication failures by reason',
       'Broker reconnects',
       'Pods up per gateway',
+      'Ready pods per gateway',
+      'Certificate expiry',
+      'Gateways by Ready condition',
       'Reconcile rate by result',
       'Reconcile duration p50 and p99',
     ]) {
@@ -329,6 +417,137 @@ describe('dashboards and alert rules against a real Prometheus', () => {
   it('promtool check rules accepts the rules file', async () => {
     const { stdout } = await run(join(promBin, 'promtool'), ['check', 'rules', RULES_FILE]);
     assert.match(stdout, /SUCCESS: \d+ rules found/);
+  });
+
+  it('promtool unit tests: the gateway-state alerts fire when they should, and only then', async () => {
+    assert.ok(dir);
+    // The rules as shipped minus their annotations (promtool would compare the rendered texts).
+    const rules = loadRules();
+    for (const g of rules.groups) for (const r of g.rules) delete r.annotations;
+    const rulesFile = join(dir, 'rules-under-test.yaml');
+    await writeFile(rulesFile, dump(rules));
+    const gw = 'gateway_namespace="team-a", gateway="g", gateway_service="g-gateway"';
+    const op = 'namespace="operators", job="pulsar-websocket-operator-metrics", pod="op-0"';
+    const pod = 'namespace="team-a", job="g-gateway", pod="g-gateway-0"';
+    const none = { alertname: '', exp_alerts: [] as unknown[] };
+    const tests = {
+      rule_files: [rulesFile],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          // Pods gone and the operator reports 0 of 2 ready: NoReadyPods, and NoPodsUp keeps quiet.
+          interval: '1m',
+          input_series: [
+            { series: `pulsar_ws_operator_gateway_ready_replicas{${gw}, ${op}}`, values: '0x20' },
+            { series: `pulsar_ws_operator_gateway_replicas{${gw}, ${op}}`, values: '2x20' },
+            { series: `pulsar_ws_gateway_pending_sends{${pod}}`, values: '0 _x20' },
+            { series: `up{${pod}}`, values: '1 0x20' },
+          ],
+          alert_rule_test: [
+            { ...none, eval_time: '3m', alertname: 'PulsarWebSocketGatewayNoReadyPods' },
+            {
+              eval_time: '10m',
+              alertname: 'PulsarWebSocketGatewayNoReadyPods',
+              exp_alerts: [
+                { exp_labels: { severity: 'critical', gateway_namespace: 'team-a', gateway: 'g' } },
+              ],
+            },
+            { ...none, eval_time: '10m', alertname: 'PulsarWebSocketGatewayNoPodsUp' },
+          ],
+        },
+        {
+          // Scaled to zero on purpose: no alert. Without the operator's view: NoPodsUp instead.
+          interval: '1m',
+          input_series: [
+            { series: `pulsar_ws_operator_gateway_ready_replicas{${gw}, ${op}}`, values: '0x20' },
+            { series: `pulsar_ws_operator_gateway_replicas{${gw}, ${op}}`, values: '0x20' },
+            {
+              series:
+                'pulsar_ws_gateway_pending_sends{namespace="team-b", job="h-gateway", pod="h-0"}',
+              values: '0 _x20',
+            },
+            { series: 'up{namespace="team-b", job="h-gateway", pod="h-0"}', values: '1 0x20' },
+          ],
+          alert_rule_test: [
+            { ...none, eval_time: '10m', alertname: 'PulsarWebSocketGatewayNoReadyPods' },
+            {
+              eval_time: '10m',
+              alertname: 'PulsarWebSocketGatewayNoPodsUp',
+              exp_alerts: [
+                { exp_labels: { severity: 'critical', namespace: 'team-b', job: 'h-gateway' } },
+              ],
+            },
+          ],
+        },
+        {
+          // Renewal due at 30 min, expiry at 2 days, never renewed; a standby replica exports
+          // nothing, the leader changes at 1h (both export briefly: max by gateway).
+          interval: '1m',
+          input_series: [
+            {
+              series: `pulsar_ws_operator_gateway_certificate_renewal_timestamp_seconds{${gw}, ${op}}`,
+              values: '1800x2200',
+            },
+            {
+              series: `pulsar_ws_operator_gateway_certificate_expiry_timestamp_seconds{${gw}, ${op}}`,
+              values: '172800x2200',
+            },
+            {
+              series: `pulsar_ws_operator_gateway_certificate_expiry_timestamp_seconds{${gw}, namespace="operators", job="pulsar-websocket-operator-metrics", pod="op-1"}`,
+              values: '_x60 172800x2140',
+            },
+            {
+              series: `pulsar_ws_operator_gateway_condition{${gw}, ${op}, condition="Degraded", status="True"}`,
+              values: '0x10 1x30',
+            },
+          ],
+          alert_rule_test: [
+            // Renewal overdue by only 30 min at 1h: the operator still has its grace.
+            {
+              ...none,
+              eval_time: '1h',
+              alertname: 'PulsarWebSocketGatewayCertificateExpiringSoon',
+            },
+            {
+              eval_time: '2h',
+              alertname: 'PulsarWebSocketGatewayCertificateExpiringSoon',
+              exp_alerts: [
+                { exp_labels: { severity: 'warning', gateway_namespace: 'team-a', gateway: 'g' } },
+              ],
+            },
+            {
+              ...none,
+              eval_time: '2h',
+              alertname: 'PulsarWebSocketGatewayCertificateExpiryImminent',
+            },
+            {
+              eval_time: '36h',
+              alertname: 'PulsarWebSocketGatewayCertificateExpiryImminent',
+              exp_alerts: [
+                { exp_labels: { severity: 'critical', gateway_namespace: 'team-a', gateway: 'g' } },
+              ],
+            },
+            { ...none, eval_time: '20m', alertname: 'PulsarWebSocketGatewayDegraded' },
+            {
+              eval_time: '30m',
+              alertname: 'PulsarWebSocketGatewayDegraded',
+              exp_alerts: [
+                { exp_labels: { severity: 'warning', gateway_namespace: 'team-a', gateway: 'g' } },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const testFile = join(dir, 'rules-test.yaml');
+    await writeFile(testFile, dump(tests));
+    const result = await run(join(promBin, 'promtool'), ['test', 'rules', testFile]).catch(
+      (err: unknown) => {
+        const e = err as { stdout?: string; stderr?: string };
+        assert.fail(`promtool test rules failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+      },
+    );
+    assert.match(result.stdout, /SUCCESS/);
   });
 
   it('helm renders the dashboards as sidecar ConfigMaps and the rules as a PrometheusRule', async () => {
