@@ -22,6 +22,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import {
   AppsV1Api,
@@ -37,6 +38,7 @@ import {
 import { KubeControlPlane } from '../../../scripts/dev/kube-control-plane.ts';
 import { freePort } from '../../../scripts/dev/ports.ts';
 import { REPO_ROOT } from '../../../scripts/dev/paths.ts';
+import { runScript } from '../../../scripts/dev/run-script.ts';
 import { childNames } from '../../../src/operator/resources/names.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { CHART_DIR, ensureHelm, helm, helmTemplateText, valuesFile } from '../../helpers/helm.ts';
@@ -262,16 +264,26 @@ describe(
       });
       for (const name of [TEAM_A, TEAM_B])
         await core.createNamespace({ body: { metadata: { name } } });
-      const fixtures = readFileSync(
-        new URL('fixtures/third-party-crds.yaml', import.meta.url),
-        'utf8',
-      );
-      for (const crd of loadAllYaml(fixtures) as KubernetesObject[]) await objects.create(crd);
+      // The real cert-manager and ServiceMonitor CRDs (their schemas check what the chart and
+      // the operator write), and a stand-in for PrometheusRule.
+      const crdDir = await runScript(path.join(REPO_ROOT, 'scripts/fetch-crds.sh'));
+      const crdFiles = [
+        path.join(crdDir, 'cert-manager/cert-manager.io_certificates.yaml'),
+        path.join(crdDir, 'prometheus-operator/monitoring.coreos.com_servicemonitors.yaml'),
+        fileURLToPath(new URL('fixtures/third-party-crds.yaml', import.meta.url)),
+      ];
+      for (const file of crdFiles) {
+        for (const crd of loadAllYaml(readFileSync(file, 'utf8')) as (KubernetesObject | null)[])
+          if (crd !== null) await objects.create(crd);
+      }
       await eventually(async () => {
-        for (const api of ['/apis/cert-manager.io/v1', '/apis/monitoring.coreos.com/v1']) {
+        for (const [api, plural] of [
+          ['/apis/cert-manager.io/v1', 'certificates'],
+          ['/apis/monitoring.coreos.com/v1', 'servicemonitors'],
+          ['/apis/monitoring.coreos.com/v1', 'prometheusrules'],
+        ] as const) {
           const res = await plane!.get(api);
-          if (!res.body.includes('"certificates"') && !res.body.includes('"servicemonitors"'))
-            throw new Error(`${api} not served yet`);
+          if (!res.body.includes(`"${plural}"`)) throw new Error(`${plural} not served yet`);
         }
       }, 30_000);
     });
