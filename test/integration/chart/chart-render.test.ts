@@ -117,6 +117,7 @@ describe('Helm chart: lint and template', { timeout: 600_000 }, () => {
     assert.equal(opts.metricsPort, 8080);
     assert.equal(opts.healthPort, 8081);
     assert.equal(opts.gatewayImage, c.image);
+    assert.equal(opts.resyncPeriodMs, 600_000);
     const svc = one(objs, 'Service') as unknown as {
       spec: { selector: Record<string, string>; ports: { targetPort: string }[] };
     };
