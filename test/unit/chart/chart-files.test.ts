@@ -69,6 +69,20 @@ describe('Helm chart files', () => {
     assert.equal(values.image.tag, '', 'the tag defaults to appVersion in the template');
   });
 
+  it('runs the operator as the user and with the command of the image (Dockerfile)', () => {
+    const dockerfile = read(new URL('Dockerfile', root));
+    const user = /^USER (\d+):(\d+)$/m.exec(dockerfile);
+    assert.ok(user !== null, 'the Dockerfile sets a numeric USER');
+    const values = load(read(new URL('values.yaml', chart))) as {
+      podSecurityContext: { runAsUser: number; runAsGroup: number };
+    };
+    assert.equal(values.podSecurityContext.runAsUser, Number(user[1]));
+    assert.equal(values.podSecurityContext.runAsGroup, Number(user[2]));
+    const deployment = read(new URL('templates/deployment.yaml', chart));
+    assert.match(deployment, /command: \["pulsar-ws-operator"\]/);
+    assert.match(dockerfile, /\/usr\/local\/bin\/pulsar-ws-operator/);
+  });
+
   it('declares in values.schema.json exactly the keys of values.yaml (closed objects)', () => {
     const schema = JSON.parse(read(new URL('values.schema.json', chart))) as JsonSchema;
     const values = load(read(new URL('values.yaml', chart))) as Record<string, unknown>;
