@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadAll } from 'js-yaml';
@@ -22,17 +22,29 @@ export function ensureHelm(): Promise<string> {
 
 let helmHome: string | undefined;
 
+/** The per-process helm home (cache, config, data, values files), removed when the process exits. */
+function home(): string {
+  if (helmHome === undefined) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pwo-helm-'));
+    process.on('exit', () => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+    helmHome = dir;
+  }
+  return helmHome;
+}
+
 /**
  * Helm keeps a cache, a config and a data directory; a private set per process keeps the
  * user's real ones untouched and runs independent of each other.
  */
 function helmEnv(kubeconfig: string | undefined): NodeJS.ProcessEnv {
-  helmHome ??= mkdtempSync(path.join(os.tmpdir(), 'pwo-helm-'));
+  const dir = home();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    HELM_CACHE_HOME: path.join(helmHome, 'cache'),
-    HELM_CONFIG_HOME: path.join(helmHome, 'config'),
-    HELM_DATA_HOME: path.join(helmHome, 'data'),
+    HELM_CACHE_HOME: path.join(dir, 'cache'),
+    HELM_CONFIG_HOME: path.join(dir, 'config'),
+    HELM_DATA_HOME: path.join(dir, 'data'),
   };
   if (kubeconfig !== undefined) env['KUBECONFIG'] = kubeconfig;
   return env;
@@ -72,8 +84,7 @@ export async function helm(args: string[], opts: { kubeconfig?: string } = {}): 
 
 /** Writes `values` to a temporary file for `--values` (JSON is YAML). */
 export function valuesFile(values: object): string {
-  helmHome ??= mkdtempSync(path.join(os.tmpdir(), 'pwo-helm-'));
-  const dir = path.join(helmHome, 'values');
+  const dir = path.join(home(), 'values');
   mkdirSync(dir, { recursive: true });
   const file = path.join(
     dir,
