@@ -5,6 +5,8 @@
  * In `originalPrincipal` mode the gateway connects with its own proxy-role token and forwards
  * the verified principal: producers, consumers and readers of a permitted principal get
  * through, others get 403, and a gateway whose own role is not a proxy role cannot forward.
+ * The broker also listens with TLS; one gateway reaches it over `pulsar+ssl://` with hostname
+ * verification against the broker's certificate (TLS to the broker, issue 4).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { PulsarStandalone } from '../../../scripts/dev/pulsar-standalone.ts';
+import { makeSelfSignedCert } from '../../helpers/gateway-certs.ts';
 import { uniqueName } from '../../helpers/test-env.ts';
 import { closeWs, nextJson, openWs } from '../../helpers/ws-client.ts';
 import { openWithQueue, startGateway } from '../../helpers/gateway.ts';
@@ -43,8 +46,15 @@ describe('broker authorization through the gateway', () => {
     dir = await mkdtemp(join(tmpdir(), 'gw-authz-'));
     const keyFile = join(dir, 'key');
     await writeFile(keyFile, secret);
+    // RSA: the broker's TLS stack reads PKCS#8 RSA keys without extra providers.
+    const brokerCert = makeSelfSignedCert(dir, 'broker', { san: 'IP:127.0.0.1', keyType: 'rsa' });
     broker = await PulsarStandalone.start({
       name: `gw-authz-${process.pid}`,
+      tls: {
+        certificateFilePath: brokerCert.cert,
+        keyFilePath: brokerCert.key,
+        trustCertsFilePath: brokerCert.cert,
+      },
       config: {
         authenticationEnabled: 'true',
         authorizationEnabled: 'true',
@@ -74,8 +84,16 @@ describe('broker authorization through the gateway', () => {
       );
       assert.ok(res.ok, `grant ${role}: HTTP ${res.status}`);
     }
+    const tlsUrl = broker.endpoints.serviceUrlTls;
+    assert.ok(tlsUrl !== undefined);
     for (const flags of [
       ['--auth.mode=passthrough'],
+      // Last in the list, so it overrides the plain serviceUrl given first.
+      [
+        '--auth.mode=passthrough',
+        `--pulsar.serviceUrl=${tlsUrl}`,
+        `--pulsar.tls.trustCertsFile=${brokerCert.cert}`,
+      ],
       ['--auth.mode=jwt', `--auth.jwt.keyFile=${keyFile}`, '--auth.jwt.algorithm=HS256'],
     ]) {
       gateways.push(

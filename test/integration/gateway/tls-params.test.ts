@@ -4,13 +4,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import WebSocket from 'ws';
 import { eventually } from '../../helpers/eventually.ts';
+import { makeSelfSignedCert } from '../../helpers/gateway-certs.ts';
 import { uniqueName } from '../../helpers/test-env.ts';
 import { closeWs, nextJson, openWs } from '../../helpers/ws-client.ts';
 import { WsQueue } from '../../helpers/ws-queue.ts';
@@ -19,32 +19,8 @@ import type { TestGateway } from '../../helpers/gateway.ts';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
-function makeCert(dir: string, cn: string): { cert: string; key: string } {
-  const cert = join(dir, `${cn}.crt`);
-  const key = join(dir, `${cn}.key`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${cn}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
-}
+const makeCert = (dir: string, cn: string): { cert: string; key: string } =>
+  makeSelfSignedCert(dir, cn);
 
 function peerCn(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
