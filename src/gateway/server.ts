@@ -483,7 +483,10 @@ export class GatewayServer {
       lease.release();
       throw gatewayErrorFromPulsar(err, 'producer');
     }
-    const maxInflightSends = this.#config.websocket.maxInflightSendsPerProducer;
+    // Stop reading the socket at the client's own maxPendingMessages (issue 4, flow control)
+    // instead of failing the excess with queue-full errors, within the gateway's cap.
+    const cap = this.#config.websocket.maxInflightSendsPerProducer;
+    const maxInflightSends = p.maxPendingMessages > 0 ? Math.min(p.maxPendingMessages, cap) : cap;
     return {
       endpoint: 'producer',
       identity,

@@ -2,7 +2,7 @@
  * What the other gateway integration files leave out of issue 4's API list, each checked for its
  * effect on the real broker (admin stats, routing, redelivery), not just accepted: the
  * non-persistent domain, v3 `topicsPattern`, percent-encoded topic names (same topic as the Java
- * proxy), producer `producerName` / batching / routing and hashing (same partitions as the Java
+ * proxy), producer `producerName` / batching / `maxPendingMessages` back-pressure / routing and hashing (same partitions as the Java
  * proxy), consumer `consumerName` / `subscriptionType` / `priorityLevel` / `ackTimeoutMillis` /
  * dead-letter policy, reader `readerName` / `receiverQueueSize`, publish `deliverAfterMs` /
  * `deliverAt` / `replicationClusters`, the `unsubscribe` command, and the 404 / 503 handshake
@@ -142,6 +142,27 @@ describe('gateway API coverage against the real broker', () => {
     assert.equal(new Set(ids.map((id) => `${id.ledgerId}:${id.entryId}`)).size, 1);
     assert.deepEqual(ids.map((id) => id.batchIndex).sort(), [0, 1, 2, 3, 4]);
     await closeWs(batched);
+  });
+
+  it('producer: maxPendingMessages applies back-pressure instead of queue-full errors', async () => {
+    const t = uniqueName('backpressure');
+    const p = await openWs(
+      `${gw.url}/ws/v2/producer/persistent/${NS}/${t}?batchingEnabled=true&maxPendingMessages=2&batchingMaxPublishDelay=1000`,
+    );
+    const answers = new Promise<unknown[]>((resolve) => {
+      const got: unknown[] = [];
+      p.on('message', (d: Buffer) => {
+        got.push((JSON.parse(d.toString()) as Record<string, unknown>)['result']);
+        if (got.length === 5) resolve(got);
+      });
+    });
+    // Two sends fill the client's queue until the batch goes out; the rest wait in the socket.
+    for (let i = 0; i < 5; i++) {
+      p.send(JSON.stringify({ payload: b64(`q${i}`) }));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(await answers, ['ok', 'ok', 'ok', 'ok', 'ok']);
+    await closeWs(p);
   });
 
   it('producer: routing modes and hashing schemes pick the same partitions as the Java proxy', async () => {
