@@ -12,8 +12,9 @@
  *    TLS, HPA, PDB, a cert-manager Certificate, a ServiceMonitor, then pruning of them all);
  *    the API server's audit log must show no denied request, and every granted permission the
  *    operator did not use must be listed in the chart README;
- * 4. `helm upgrade` to cluster-wide mode: the operator then reconciles a namespace it was not
- *    told about, still without a denied request.
+ * 4. `helm upgrade` to cluster-wide mode: two operator processes (the chart's two replicas)
+ *    elect one leader through the Lease, which reconciles a namespace it was not told about;
+ *    stopping it hands over to the standby, still without a denied request.
  *
  * OwnerReferencesPermissionEnforcement is on (as on OpenShift): setting blockOwnerDeletion on
  * children then needs update on the gateways' finalizers.
@@ -26,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import {
   AppsV1Api,
+  CoordinationV1Api,
   CoreV1Api,
   KubeConfig,
   KubernetesObjectApi,
@@ -219,6 +221,15 @@ class OperatorProcess {
     return this.exited;
   }
 
+  /** This replica's identity in the Lease, from its start-up log line. */
+  identity(): string | undefined {
+    for (const l of this.logs) {
+      if (!l.includes('Starting operator')) continue;
+      return (JSON.parse(l) as { identity?: string }).identity;
+    }
+    return undefined;
+  }
+
   /** Log lines that show a denied request. */
   denials(): string[] {
     return this.logs.filter((l) => /"(?:code|statusCode)":403\b|HTTP-Code: 403|forbidden/i.test(l));
@@ -240,6 +251,8 @@ describe(
     let admin: KubeConfig;
     let objects: KubernetesObjectApi;
     let operator: OperatorProcess | undefined;
+    /** Replicas of the failover test, stopped by `after` if a check fails first. */
+    let standby: OperatorProcess[] = [];
     let saKubeconfig: string;
 
     before(async () => {
@@ -290,6 +303,7 @@ describe(
 
     after(async () => {
       await operator?.stop();
+      await Promise.all(standby.map((r) => r.stop()));
       await plane?.destroy();
     });
 
@@ -514,7 +528,7 @@ describe(
       );
     });
 
-    it('upgrades to cluster-wide mode and reconciles a namespace it was not told about', async () => {
+    it('upgrades to cluster-wide mode: two replicas, one leader, failover, a namespace it was not told about', async () => {
       const before = readAudit(plane!.auditLogPath).length;
       await helm(['upgrade', RELEASE, CHART_DIR, '--namespace', NS, '--reset-values'], {
         kubeconfig: plane!.endpoints.kubeconfig,
@@ -526,8 +540,28 @@ describe(
       const container = await installedContainer(admin);
       // The API server drops an empty value; either way the operator watches every namespace.
       assert.equal(container.env?.find((e) => e.name === 'WATCH_NAMESPACES')?.value ?? '', '');
-      operator = new OperatorProcess(container, saKubeconfig, await freePort(), await freePort());
-      await operator.waitReady();
+      // Both replicas of the chart, each with the Deployment's env: one leads, one stands by.
+      const replicas = [
+        new OperatorProcess(container, saKubeconfig, await freePort(), await freePort()),
+        new OperatorProcess(container, saKubeconfig, await freePort(), await freePort()),
+      ];
+      standby = replicas;
+      await Promise.all(replicas.map((r) => r.waitReady()));
+      const coordination = admin.makeApiClient(CoordinationV1Api);
+      const holder = async (): Promise<string | undefined> =>
+        (
+          await coordination.readNamespacedLease({
+            name: 'pulsar-ws-operator-leader',
+            namespace: NS,
+          })
+        ).spec?.holderIdentity ?? undefined;
+      const leader = await eventually(async () => {
+        const id = await holder();
+        const found = replicas.find((r) => r.identity() === id);
+        if (found === undefined) throw new Error(`Lease held by ${id ?? 'nobody'}`);
+        return found;
+      }, 60_000);
+      const follower = replicas.find((r) => r !== leader)!;
       const client = testClient(admin);
       await client.create(gatewayManifest(TEAM_B, 'elsewhere', { tls: { mode: 'selfSigned' } }));
       await eventually(async () => {
@@ -535,10 +569,26 @@ describe(
         const gw = await readGateway(client, TEAM_B, 'elsewhere');
         if (conditionOf(gw, 'Ready')?.status !== 'True') throw new Error('not Ready yet');
       }, 90_000);
-      assert.equal(await operator.stop(), 0);
-      const logDenials = operator.denials();
-      operator = undefined;
-      assert.deepEqual(logDenials, [], 'operator log lines about denied requests');
+      // The leader hands the Lease back on SIGTERM; the standby takes over and reconciles.
+      assert.equal(await leader.stop(), 0);
+      await eventually(async () => {
+        if ((await holder()) !== follower.identity()) throw new Error('no failover yet');
+      }, 60_000);
+      await client.create(gatewayManifest(TEAM_B, 'after-failover'));
+      await eventually(async () => {
+        const d = await client.get(
+          'apps/v1',
+          'Deployment',
+          TEAM_B,
+          childNames('after-failover').deployment,
+        );
+        if (d === undefined) throw new Error('no Deployment yet');
+      }, 60_000);
+      assert.equal(await follower.stop(), 0);
+      standby = [];
+      for (const r of replicas) {
+        assert.deepEqual(r.denials(), [], 'operator log lines about denied requests');
+      }
       const denied = readAudit(plane!.auditLogPath)
         .slice(before)
         .filter((e) => e.responseStatus?.code === 403);
