@@ -75,6 +75,32 @@ describe('the gateway process', () => {
     const byHeader = await openWs(url, { headers: { Authorization: `Bearer ${token}` } });
     await assert.rejects(openWs(`${url}?token=${token}x`), { status: 401 });
 
+    // /metrics: every family issue 4 names, Node's default metrics, and no topic in any label.
+    const metrics = await (await fetch(`http://127.0.0.1:${String(metricsPort)}/metrics`)).text();
+    for (const name of [
+      'pulsar_ws_gateway_connections',
+      'pulsar_ws_gateway_connections_opened_total',
+      'pulsar_ws_gateway_connections_closed_total',
+      'pulsar_ws_gateway_upgrade_failures_total',
+      'pulsar_ws_gateway_auth_failures_total',
+      'pulsar_ws_gateway_messages_received_total',
+      'pulsar_ws_gateway_messages_sent_total',
+      'pulsar_ws_gateway_bytes_received_total',
+      'pulsar_ws_gateway_bytes_sent_total',
+      'pulsar_ws_gateway_publish_latency_seconds',
+      'pulsar_ws_gateway_ack_latency_seconds',
+      'pulsar_ws_gateway_pending_sends',
+      'pulsar_ws_gateway_outstanding_permits',
+      'pulsar_ws_gateway_slow_client_disconnects_total',
+      'pulsar_client_reconnects_total',
+      'process_cpu_user_seconds_total',
+      'nodejs_heap_size_used_bytes',
+    ]) {
+      assert.match(metrics, new RegExp(`^# TYPE ${name} `, 'm'), name);
+    }
+    assert.match(metrics, /pulsar_ws_gateway_upgrade_failures_total\{status="401"\} 1/);
+    assert.ok(!metrics.includes(topic), 'a topic name in a metric label');
+
     const closed = new Promise<number>((resolve) => {
       byHeader.once('close', (code) => {
         resolve(code);
