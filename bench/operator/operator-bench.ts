@@ -1,7 +1,8 @@
 /**
  * The operator benchmark (issue 5): on a private control plane (etcd, kube-apiserver,
  * kube-controller-manager), N PulsarWebSocketGateways exist before the operator starts; then
- * the operator runs as its own process (`node src/operator/main.ts`) and we measure
+ * the operator runs as its own process (compiled `dist/operator/main.js`, watching all
+ * namespaces, as deployed) and we measure
  *
  * - cold-start reconcile time: from spawning the process until EVERY gateway has
  *   `status.observedGeneration == metadata.generation` and its ConfigMap, Service and
@@ -237,7 +238,6 @@ class OperatorProcess {
     metricsPort: number,
     healthPort: number,
     resyncSeconds: number,
-    namespaces: string[],
     logFile: string,
   ) {
     const log = createWriteStream(logFile);
@@ -250,7 +250,6 @@ class OperatorProcess {
         `--metrics-port=${String(metricsPort)}`,
         `--health-port=${String(healthPort)}`,
         `--resync-period=${String(resyncSeconds)}`,
-        `--namespaces=${namespaces.join(',')}`,
         '--log-level=warn',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -403,7 +402,6 @@ export async function runOperatorBench(
       metricsPort,
       healthPort,
       resyncSeconds,
-      namespaces,
       logFile,
     );
     const operator = op;

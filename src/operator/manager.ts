@@ -86,6 +86,8 @@ export interface ManagerOptions {
   discoveryTtlMs?: number;
   /** See `GatewayReconcilerOptions.certificatePollMs` (default 10 000 ms). */
   certificatePollMs?: number;
+  /** See `GatewayReconcilerOptions.applyRetryMs` (default 60 000 ms). */
+  applyRetryMs?: number;
 }
 
 /** How the manager's run ended. */
@@ -359,6 +361,7 @@ export class Manager {
       ...(this.#o.certificatePollMs === undefined
         ? {}
         : { certificatePollMs: this.#o.certificatePollMs }),
+      ...(this.#o.applyRetryMs === undefined ? {} : { applyRetryMs: this.#o.applyRetryMs }),
     });
     const controller = new Controller({
       name: CONTROLLER_NAME,

@@ -13,25 +13,37 @@ export const apiErrors = {
   code(err: unknown): number | undefined {
     return err instanceof ApiException ? err.code : undefined;
   },
+  /**
+   * `Status.message` of an `ApiException` body (the API server's explanation, e.g. an
+   * admission policy's message), at most `max` characters, else `undefined`. For humans only.
+   */
+  message(err: unknown, max = 400): string | undefined {
+    const m = statusField(err, 'message');
+    return m === undefined ? undefined : m.slice(0, max);
+  },
   /** `Status.reason` of an `ApiException` body (e.g. `AlreadyExists`), else `undefined`. */
   reason(err: unknown): string | undefined {
-    if (!(err instanceof ApiException)) return undefined;
-    const body: unknown = err.body;
-    let parsed: unknown = body;
-    if (typeof body === 'string') {
-      try {
-        parsed = JSON.parse(body);
-      } catch {
-        return undefined;
-      }
-    }
-    if (typeof parsed === 'object' && parsed !== null && 'reason' in parsed) {
-      const r = (parsed as { reason?: unknown }).reason;
-      return typeof r === 'string' ? r : undefined;
-    }
-    return undefined;
+    return statusField(err, 'reason');
   },
 };
+
+function statusField(err: unknown, field: 'reason' | 'message'): string | undefined {
+  if (!(err instanceof ApiException)) return undefined;
+  const body: unknown = err.body;
+  let parsed: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof parsed === 'object' && parsed !== null && field in parsed) {
+    const r = (parsed as Record<string, unknown>)[field];
+    return typeof r === 'string' ? r : undefined;
+  }
+  return undefined;
+}
 
 /** 404: the object (or its kind) does not exist. */
 export function isNotFound(err: unknown): boolean {

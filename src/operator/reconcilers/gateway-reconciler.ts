@@ -29,7 +29,7 @@ import { labelValue } from '../resources/labels.ts';
 import { childNames, serviceDnsNames } from '../resources/names.ts';
 import { hashSecretData, referencedSecrets } from '../resources/referenced-secrets.ts';
 import type { SelfSignedTlsMaterial } from '../resources/tls-secrets.ts';
-import { TerminalError, type Result } from '../runtime/result.ts';
+import type { Result } from '../runtime/result.ts';
 import { CONDITION_TYPES, getCondition, REASONS } from '../status/conditions.ts';
 import {
   computeGatewayStatus,
@@ -81,6 +81,11 @@ export interface GatewayReconcilerOptions {
    * notices cert-manager finishing.
    */
   certificatePollMs?: number;
+  /**
+   * When the API server rejects a child (422, 400, 403: `ApplyFailed`), retry after this many
+   * ms (default 60 000): no event tells us when an admission policy or RBAC changes.
+   */
+  applyRetryMs?: number;
 }
 
 /** The key of a cache in {@link GatewayCaches.owned}. */
@@ -130,6 +135,14 @@ interface TlsPlan {
   event?: EventInput;
 }
 
+/** The API server rejected a child (invalid, bad request, forbidden): see `#applyAll`. */
+class ApplyRejected extends Error {
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = 'ApplyRejected';
+  }
+}
+
 /** Self-signed material last issued or kept for a gateway, by its key. */
 interface IssuedMaterial {
   /** The gateway incarnation it belongs to: a re-created namesake starts afresh. */
@@ -155,8 +168,9 @@ interface IssuedMaterial {
  * 6. Computes status from the Deployment and writes it only when it changed.
  *
  * A reconcile over an unchanged world sends no write. Retryable failures are thrown (the queue
- * backs off); an apply the API server rejects as invalid is reported in `Degraded` and thrown
- * as a {@link TerminalError}, since only a spec change can fix it.
+ * backs off); an apply the API server rejects (invalid, forbidden) is reported as `Ready=False`
+ * `ApplyFailed` with the API server's message and a Warning Event, and retried every
+ * `applyRetryMs`.
  */
 export class GatewayReconciler {
   readonly #o: GatewayReconcilerOptions;
@@ -226,7 +240,13 @@ export class GatewayReconciler {
       ...(tls.selfSigned === undefined ? {} : { selfSignedTls: tls.selfSigned }),
     };
     const desired = buildDesiredState(gw, ctx);
-    const applied = await this.#applyAll(gw, g, desired, now, tls.certificate);
+    let applied;
+    try {
+      applied = await this.#applyAll(gw, g, desired, now, tls.certificate);
+    } catch (err) {
+      if (!(err instanceof ApplyRejected)) throw err;
+      return { requeueAfterMs: this.#o.applyRetryMs ?? 60_000 };
+    }
     const deployment = applied.get('Deployment');
     if (tls.event !== undefined) await this.#record(gw, tls.event);
     await this.#prune(g, desired);
@@ -544,13 +564,15 @@ export class GatewayReconciler {
     certificate: CertificateState | undefined,
   ): Promise<Map<string, KubernetesObject>> {
     const applied = new Map<string, KubernetesObject>();
+    const created: string[] = [];
     for (const obj of desired) {
       const current = await this.#current(obj);
       let outcome;
       try {
         outcome = await this.#o.client.applyIfChanged<KubernetesObject>(obj, current);
       } catch (err) {
-        const message = `Applying ${obj.kind ?? ''} "${obj.metadata?.name ?? ''}" failed (HTTP ${String(apiErrors.code(err) ?? 'error')}).`;
+        const detail = apiErrors.message(err);
+        const message = `Applying ${obj.kind ?? ''} "${obj.metadata?.name ?? ''}" failed (HTTP ${String(apiErrors.code(err) ?? 'error')})${detail === undefined ? '' : `: ${detail}`}`;
         this.#log.error(
           { err, kind: obj.kind, name: obj.metadata?.name, namespace: g.metadata.namespace },
           'Apply failed',
@@ -572,20 +594,27 @@ export class GatewayReconciler {
             now,
           }),
         );
-        // 422/400: the API server will keep rejecting this object until the spec changes.
+        // 422/400/403: rejected, not failed. Retrying at backoff speed would hammer the API
+        // server; never retrying would miss fixes made elsewhere (an admission policy
+        // relaxed, RBAC granted), which send us no event. So: a slow, fixed retry.
         const code = apiErrors.code(err);
-        if (isInvalid(err) || code === 400) throw new TerminalError(message, { cause: err });
+        if (isInvalid(err) || code === 400 || code === 403) throw new ApplyRejected(message, err);
         throw err;
       }
       if (outcome.wrote && current === undefined) {
-        await this.#record(gw, {
-          type: 'Normal',
-          reason: 'Created',
-          action: 'Apply',
-          note: `Created ${obj.kind ?? ''} "${obj.metadata?.name ?? ''}".`,
-        });
+        created.push(`${obj.kind ?? ''} "${obj.metadata?.name ?? ''}"`);
       }
       applied.set(obj.kind ?? '', outcome.object);
+    }
+    // One Event for everything a reconcile created (not one per child): a first reconcile
+    // would otherwise write as many Events as children.
+    if (created.length > 0) {
+      await this.#record(gw, {
+        type: 'Normal',
+        reason: 'Created',
+        action: 'Apply',
+        note: `Created ${created.join(', ')}.`,
+      });
     }
     return applied;
   }
