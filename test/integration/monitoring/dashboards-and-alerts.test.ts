@@ -352,6 +352,37 @@ describe('dashboards and alert rules against a real Prometheus', () => {
     );
   });
 
+  it('a standby operator replica exports the gateway-state families without series', async () => {
+    const leader = manager;
+    assert.ok(leader, 'manager started');
+    assert.ok(leader.isLeader(), 'the first manager leads');
+    const standby = await startManager(kc, namespace, {
+      registry: new Registry(),
+      metricsPort: 0,
+      bindAddress: '127.0.0.1',
+      leaderElection: { namespace },
+    });
+    try {
+      const scrape = async (port: number | undefined): Promise<string> => {
+        const res = await fetch(`http://127.0.0.1:${String(port)}/metrics`);
+        assert.equal(res.status, 200);
+        return res.text();
+      };
+      const family = /^pulsar_ws_operator_gateway_ready_replicas\{/m;
+      const leaderText = await scrape(leader.metricsPort);
+      assert.match(leaderText, family);
+      assert.match(leaderText, new RegExp(`gateway_namespace="${namespace}",gateway="mon"`));
+      // Give the standby a few campaign rounds: it must stay standby and export no series.
+      await new Promise((ok) => setTimeout(ok, 3000));
+      assert.equal(standby.isLeader(), false);
+      const standbyText = await scrape(standby.metricsPort);
+      assert.match(standbyText, /^# TYPE pulsar_ws_operator_gateway_ready_replicas gauge$/m);
+      assert.doesNotMatch(standbyText, /^pulsar_ws_operator_gateway_\w+\{/m);
+    } finally {
+      await standby.stop();
+    }
+  });
+
   it('accepts every dashboard and alert expression (Prometheus /api/v1/query)', async (t) => {
     assert.ok(expressions.length > 50, `${String(expressions.length)} expressions`);
     const failures: string[] = [];
