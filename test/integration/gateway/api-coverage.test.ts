@@ -6,7 +6,7 @@
  * proxy), consumer `consumerName` / `subscriptionType` / `priorityLevel` / `ackTimeoutMillis` /
  * dead-letter policy, reader `readerName` / `receiverQueueSize`, publish `deliverAfterMs` /
  * `deliverAt` / `replicationClusters`, the `unsubscribe` command, and the 404 / 503 handshake
- * statuses.
+ * statuses, and `encryptionKeys` refused with 500 as the reference without a key reader does.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -107,14 +107,16 @@ describe('gateway API coverage against the real broker', () => {
     const raw = `${uniqueName('enc')}:x y`;
     const enc = encodeURIComponent(raw);
     const { ws: c, queue } = await openWithQueue(
-      `${java}/ws/v2/consumer/persistent/${NS}/${enc}/s`,
+      `${java}/ws/v2/consumer/persistent/${NS}/${enc}/j%20s`,
     );
+    const g = await openWs(`${gw.url}/ws/v2/consumer/persistent/${NS}/${enc}/g%20s`);
     const p = await openWs(`${gw.url}/ws/v2/producer/persistent/${NS}/${enc}`);
     await publish(p, ['enc']);
     assert.equal((await queue.next())['payload'], b64('enc'));
-    await closeWs(p);
-    await closeWs(c);
-    assert.ok((await stats(enc)).subscriptions['s'], 'the decoded topic holds the subscription');
+    // Subscription names are decoded alike too.
+    const subs = Object.keys((await stats(enc)).subscriptions).sort();
+    assert.deepEqual(subs, ['g s', 'j s']);
+    for (const ws of [p, c, g]) await closeWs(ws);
   });
 
   it('producer: producerName reaches the broker; batching groups messages into one entry', async () => {
@@ -313,7 +315,7 @@ describe('gateway API coverage against the real broker', () => {
     await closeWs(c);
   });
 
-  it('answers 404 for a missing namespace and 503 for a terminated topic, as the Java proxy', async () => {
+  it('answers 404 for a missing namespace, 503 for a terminated topic, 500 for encryptionKeys', async () => {
     const missing = `/ws/v2/producer/persistent/public/${uniqueName('nons')}/t`;
     assert.equal(await status(gw.url + missing), 404);
     assert.equal(await status(gw.url + missing), await status(java + missing));
@@ -325,5 +327,9 @@ describe('gateway API coverage against the real broker', () => {
     const prod = `/ws/v2/producer/persistent/${NS}/${t}`;
     assert.equal(await status(gw.url + prod), 503);
     assert.equal(await status(java + prod), 503);
+    // encryptionKeys: "not supported" here; the reference without a key reader also answers 500.
+    const enc = `/ws/v2/producer/persistent/${NS}/${uniqueName('encrypt')}?encryptionKeys=k1`;
+    assert.equal(await status(gw.url + enc), 500);
+    assert.equal(await status(java + enc), 500);
   });
 });
