@@ -23,7 +23,8 @@ import { JavaWebSocketProxy } from '../../scripts/dev/java-websocket-proxy.ts';
 import { KubeControlPlane } from '../../scripts/dev/kube-control-plane.ts';
 import { progress, secondsSince } from '../../scripts/dev/progress.ts';
 import { reapOrphans } from '../../scripts/dev/managed-process.ts';
-import { runDir } from '../../scripts/dev/paths.ts';
+import { REPO_ROOT, runDir } from '../../scripts/dev/paths.ts';
+import { runScript } from '../../scripts/dev/run-script.ts';
 import { ENV_KEYS } from './test-env.ts';
 
 let pulsar: PulsarStandalone | undefined;
@@ -59,6 +60,24 @@ async function startPulsarSide(): Promise<void> {
   process.env[ENV_KEYS.javaProxyWsUrl] = javaProxy.wsUrl;
 }
 
+/**
+ * Tools that individual test files fetch or build on first use (helm, third-party CRDs, the
+ * seed's Python client, Prometheus). On a full run they are prepared here, beside the service
+ * start-up, so a fresh machine pays for them once and in parallel with the Kubernetes build,
+ * instead of inside one test file's `before` hook. Each script is idempotent and cached, so
+ * the test files' own calls then return at once.
+ */
+async function prefetchTools(): Promise<void> {
+  for (const script of [
+    'build-helm.sh',
+    'fetch-crds.sh',
+    'fetch-python-deps.sh',
+    'install-prometheus.sh',
+  ]) {
+    await runScript(`${REPO_ROOT}/scripts/${script}`);
+  }
+}
+
 async function startKubeSide(): Promise<void> {
   kube = await KubeControlPlane.start({ name: `test-kube-${process.pid}` });
   process.env[ENV_KEYS.kubeconfig] = kube.endpoints.kubeconfig;
@@ -71,6 +90,8 @@ export async function globalSetup(): Promise<void> {
   const jobs: Promise<void>[] = [];
   if (wanted('pulsar')) jobs.push(startPulsarSide());
   if (wanted('kube')) jobs.push(startKubeSide());
+  // A partial run (PWO_TEST_SERVICES) is one file being iterated on: it fetches what it needs.
+  if ((process.env['PWO_TEST_SERVICES'] ?? '') === '') jobs.push(prefetchTools());
   const results = await Promise.allSettled(jobs);
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failures.length > 0) {
