@@ -1,17 +1,23 @@
 /**
  * What the other gateway integration files leave out of issue 4's API list, each checked for its
  * effect on the real broker (admin stats, routing, redelivery), not just accepted: the
- * non-persistent domain, v3 `topicsPattern`, percent-encoded topic names (same topic as the Java
- * proxy), producer `producerName` / batching / `maxPendingMessages` back-pressure / routing and hashing (same partitions as the Java
- * proxy), consumer `consumerName` / `subscriptionType` / `priorityLevel` / `ackTimeoutMillis` /
+ * non-persistent domain, v3 `topicsPattern`, percent-encoded topic and subscription names (same
+ * as the Java proxy), producer `producerName` / `initialSequenceId` / batching /
+ * `maxPendingMessages` back-pressure / routing and hashing (same partitions as the Java proxy),
+ * consumer `consumerName` / `subscriptionType` / `priorityLevel` / `ackTimeoutMillis` /
  * dead-letter policy, reader `readerName` / `receiverQueueSize`, publish `deliverAfterMs` /
- * `deliverAt` / `replicationClusters`, the `unsubscribe` command, and the 404 / 503 handshake
+ * `deliverAt` / `replicationClusters`, the `unsubscribe` command, the 404 / 503 handshake
  * statuses, and `encryptionKeys` refused with 500 as the reference without a key reader does.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type WebSocket from 'ws';
-import { decodeMessageIdBase64 } from '../../../src/pulsar/index.ts';
+import {
+  EARLIEST_MESSAGE_ID,
+  PulsarClient,
+  Reader,
+  decodeMessageIdBase64,
+} from '../../../src/pulsar/index.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { pulsarEnv, uniqueName } from '../../helpers/test-env.ts';
 import { closeWs, nextJson, openWs } from '../../helpers/ws-client.ts';
@@ -119,7 +125,7 @@ describe('gateway API coverage against the real broker', () => {
     for (const ws of [p, c, g]) await closeWs(ws);
   });
 
-  it('producer: producerName reaches the broker; batching groups messages into one entry', async () => {
+  it('producer: producerName and initialSequenceId reach the broker; batching groups messages into one entry', async () => {
     const t = uniqueName('prod');
     const path = `persistent/${NS}/${t}`;
     const named = await openWs(`${gw.url}/ws/v2/producer/${path}?producerName=named-${t}`);
@@ -128,6 +134,22 @@ describe('gateway API coverage against the real broker', () => {
       [`named-${t}`],
     );
     await closeWs(named);
+    // initialSequenceId: the first message carries the next sequence id (read with our client,
+    // since pushed JSON has no sequence id).
+    const seq = await openWs(`${gw.url}/ws/v2/producer/${path}?initialSequenceId=41`);
+    await publish(seq, ['s']);
+    await closeWs(seq);
+    const client = new PulsarClient({ serviceUrl: pulsarEnv().serviceUrl });
+    try {
+      const reader = await Reader.create(client, {
+        topic: `persistent://${NS}/${t}`,
+        startMessageId: EARLIEST_MESSAGE_ID,
+      });
+      assert.equal((await reader.readNext()).sequenceId, 42n);
+      await reader.close();
+    } finally {
+      await client.close();
+    }
     const batched = await openWs(
       `${gw.url}/ws/v2/producer/${path}?batchingEnabled=true&batchingMaxMessages=5&batchingMaxPublishDelay=60000`,
     );
