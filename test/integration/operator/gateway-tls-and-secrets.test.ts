@@ -3,13 +3,20 @@
  * self-signed mode stores a CA and a server certificate whose SANs cover the Service's DNS
  * names and renews it before expiry on its own (a short certificate "day" makes that take
  * seconds); turning TLS off prunes those Secrets and clears the certificate status; a missing Secret gives
- * Ready=False SecretNotFound (then SecretKeyMissing) and recovers once the Secret is right.
+ * Ready=False SecretNotFound (then SecretKeyMissing) and recovers once the Secret is right; a
+ * changed broker-token Secret rolls the pods through the config hash while a changed user TLS
+ * Secret (hot-reloaded by the gateway) does not.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CoreV1Api, type V1Deployment, type V1Secret } from '@kubernetes/client-node';
 import { CRD_API_VERSION, CRD_KIND } from '../../../src/operator/api/v1alpha1/constants.ts';
-import { parseCertificate } from '../../../src/operator/certs/self-signed.ts';
+import {
+  createCa,
+  createServerCertificate,
+  parseCertificate,
+} from '../../../src/operator/certs/self-signed.ts';
+import { ANNOTATION_KEYS } from '../../../src/operator/api/v1alpha1/constants.ts';
 import type { Manager } from '../../../src/operator/manager.ts';
 import { childNames, serviceDnsNames } from '../../../src/operator/resources/names.ts';
 import { kubeConfig, uniqueName } from '../../helpers/test-env.ts';
@@ -174,5 +181,65 @@ describe('gateway TLS and referenced Secrets against the real control plane', ()
       );
       assert.ok(dep, 'Deployment created once the Secret is complete');
     });
+  });
+
+  it('a changed referenced Secret rolls the pods (config hash); a changed user TLS Secret does not (hot-reloaded)', async () => {
+    const hashOf = async (name: string): Promise<string> => {
+      const dep = await client.get<V1Deployment>(
+        'apps/v1',
+        'Deployment',
+        namespace,
+        childNames(name).deployment,
+      );
+      const hash = dep?.spec?.template.metadata?.annotations?.[ANNOTATION_KEYS.configHash];
+      assert.ok(hash !== undefined, 'the pod template carries the config hash');
+      return hash;
+    };
+    // sec1's broker token (not hot-reloaded): a new value changes the pod template.
+    const tokenHash = await eventually(() => hashOf('sec1'));
+    await client.mergePatch('v1', 'Secret', namespace, 'broker-token', {
+      stringData: { token: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' },
+    });
+    await eventually(async () => {
+      assert.notEqual(await hashOf('sec1'), tokenHash, 'token change rolls the pods');
+    });
+
+    // A user-provided TLS Secret (tls.mode secret) is reloaded by the gateway in place.
+    const ca = await createCa('user ca', { now: new Date(), validityDays: 30 });
+    const tlsData = async (): Promise<Record<string, string>> => {
+      const pair = await createServerCertificate(ca, ['gw.example.com'], {
+        now: new Date(),
+        validityDays: 10,
+      });
+      return {
+        'tls.crt': Buffer.from(pair.certPem).toString('base64'),
+        'tls.key': Buffer.from(pair.keyPem).toString('base64'),
+      };
+    };
+    await client.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: { name: 'user-tls', namespace },
+      data: await tlsData(),
+    });
+    await client.apply(
+      gatewayManifest(namespace, 'usertls', { tls: { mode: 'secret', secretName: 'user-tls' } }),
+    );
+    const userHash = await eventually(async () => {
+      const g = await readGateway(client, namespace, 'usertls');
+      assert.equal(conditionOf(g, 'CertificateReady')?.status, 'True');
+      return hashOf('usertls');
+    });
+    const firstNotAfter = (await readGateway(client, namespace, 'usertls')).status?.certificate
+      ?.notAfter;
+    await new Promise((r) => setTimeout(r, 1100)); // a later notAfter (1 s resolution)
+    await client.mergePatch('v1', 'Secret', namespace, 'user-tls', { data: await tlsData() });
+    // The operator saw the new certificate (status follows it) but left the pods alone.
+    await eventually(async () => {
+      const g = await readGateway(client, namespace, 'usertls');
+      assert.notEqual(g.status?.certificate?.notAfter, firstNotAfter, 'status follows the Secret');
+    });
+    assert.equal(await hashOf('usertls'), userHash, 'a hot-reloaded Secret does not roll the pods');
   });
 });
