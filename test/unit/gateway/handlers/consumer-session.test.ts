@@ -5,28 +5,11 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Registry } from 'prom-client';
-import type WebSocket from 'ws';
 import { ConsumerSession } from '../../../../src/gateway/handlers/consumer-session.ts';
-import { createGatewayMetrics } from '../../../../src/gateway/metrics.ts';
 import type { ConsumerMessage, MessageConsumer, MessageId } from '../../../../src/pulsar/index.ts';
 import { encodeMessageIdBase64, messageId } from '../../../../src/pulsar/index.ts';
-import { FakeClock, silentLogger } from '../../../../src/shared/index.ts';
-
-class FakeWs {
-  readonly OPEN = 1;
-  readyState = 1;
-  bufferedAmount = 0;
-  readonly sent: string[] = [];
-  closedWith: [number, string] | undefined;
-  send(text: string): void {
-    this.sent.push(text);
-  }
-  close(code: number, reason: string): void {
-    this.closedWith = [code, reason];
-    this.readyState = 2;
-  }
-}
+import { FakeClock } from '../../../../src/shared/index.ts';
+import { FakeWs, fakeMessage, fakeSessionContext, settle } from '../../../helpers/fake-session.ts';
 
 class FakeConsumer {
   readonly queue: ConsumerMessage[] = [];
@@ -34,25 +17,21 @@ class FakeConsumer {
   readonly nacked: MessageId[] = [];
   isEndOfTopic = false;
   #waiter: ((m: ConsumerMessage) => void) | undefined;
+  #next = 1;
   push(n: number): void {
     for (let i = 0; i < n; i++) {
-      const m = message(this.queue.length + this.#delivered + 1);
+      const m = fakeMessage(this.#next++);
       const w = this.#waiter;
       if (w === undefined) this.queue.push(m);
       else {
         this.#waiter = undefined;
-        this.#delivered++;
         w(m);
       }
     }
   }
-  #delivered = 0;
   receive(): Promise<ConsumerMessage> {
     const m = this.queue.shift();
-    if (m !== undefined) {
-      this.#delivered++;
-      return Promise.resolve(m);
-    }
+    if (m !== undefined) return Promise.resolve(m);
     return new Promise((resolve) => {
       this.#waiter = resolve;
     });
@@ -72,48 +51,17 @@ class FakeConsumer {
   }
 }
 
-function message(entry: number): ConsumerMessage {
-  return {
-    topic: 'persistent://public/default/t',
-    id: messageId(7n, BigInt(entry)),
-    payload: Buffer.from(`m${entry}`),
-    properties: {},
-    key: undefined,
-    keyIsBase64: false,
-    orderingKey: undefined,
-    publishTime: 1_700_000_000_000,
-    eventTime: 0,
-    redeliveryCount: 0,
-    producerName: 'p',
-    sequenceId: 0n,
-    isNullValue: false,
-  };
-}
-
-const settle = async (): Promise<void> => {
-  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
-};
-
 function setup(pullMode: boolean, maxPendingMessages: number) {
   const ws = new FakeWs();
   const consumer = new FakeConsumer();
   const clock = new FakeClock();
-  const metrics = createGatewayMetrics(new Registry(), false);
-  const session = new ConsumerSession(
-    {
-      ws: ws as unknown as WebSocket,
-      endpoint: 'consumer',
-      metrics,
-      logger: silentLogger,
-      clock,
-      maxBufferedBytes: 1000,
-      slowClientTimeoutMs: 100,
-    },
-    consumer as unknown as MessageConsumer,
-    { pullMode, maxPendingMessages },
-  );
+  const ctx = fakeSessionContext(ws, 'consumer', { clock });
+  const session = new ConsumerSession(ctx, consumer as unknown as MessageConsumer, {
+    pullMode,
+    maxPendingMessages,
+  });
   session.start();
-  return { ws, consumer, clock, session, metrics };
+  return { ws, consumer, clock, session, metrics: ctx.metrics };
 }
 
 const idOf = (text: string): string => (JSON.parse(text) as { messageId: string }).messageId;

@@ -8,43 +8,16 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
-import type WebSocket from 'ws';
 import { ProducerSession } from '../../../../src/gateway/handlers/producer-session.ts';
-import { createGatewayMetrics } from '../../../../src/gateway/metrics.ts';
 import type { GatewayMetrics } from '../../../../src/gateway/metrics.ts';
 import { PulsarClient } from '../../../../src/pulsar/client.ts';
 import { Producer } from '../../../../src/pulsar/producer/producer.ts';
 import { decodeMessageIdBase64 } from '../../../../src/pulsar/index.ts';
-import { FakeClock, silentLogger } from '../../../../src/shared/index.ts';
+import { FakeClock } from '../../../../src/shared/index.ts';
 import { eventually } from '../../../helpers/eventually.ts';
 import { FakeBroker } from '../../../helpers/fake-broker.ts';
 import { ReceiptController, receivedSends } from '../../../helpers/fake-broker-producer.ts';
-
-/** The part of `ws` a session touches, with pause/resume recorded. */
-class FakeWs {
-  readonly OPEN = 1;
-  readonly CONNECTING = 0;
-  readyState = 1;
-  bufferedAmount = 0;
-  paused = false;
-  pauses = 0;
-  readonly sent: string[] = [];
-  closedWith: [number, string] | undefined;
-  send(text: string): void {
-    this.sent.push(text);
-  }
-  close(code: number, reason: string): void {
-    this.closedWith = [code, reason];
-    this.readyState = 2;
-  }
-  pause(): void {
-    this.paused = true;
-    this.pauses++;
-  }
-  resume(): void {
-    this.paused = false;
-  }
-}
+import { FakeWs, fakeSessionContext } from '../../../helpers/fake-session.ts';
 
 let broker: FakeBroker;
 let receipts: ReceiptController;
@@ -75,25 +48,13 @@ async function setup(maxInflightSends = 1000, sendTimeoutMs = 30_000) {
     registry: new Registry(),
   });
   const ws = new FakeWs();
-  const metrics: GatewayMetrics = createGatewayMetrics(new Registry(), false);
-  const session = new ProducerSession(
-    {
-      ws: ws as unknown as WebSocket,
-      endpoint: 'producer',
-      metrics,
-      logger: silentLogger,
-      clock,
-      maxBufferedBytes: 1000,
-      slowClientTimeoutMs: 10_000,
-    },
-    producer,
-    { maxInflightSends },
-  );
+  const ctx = fakeSessionContext(ws, 'producer', { clock, slowClientTimeoutMs: 10_000 });
+  const session = new ProducerSession(ctx, producer, { maxInflightSends });
+  const metrics = ctx.metrics;
   return { ws, session, metrics, producer };
 }
 
-const answers = (ws: FakeWs): Record<string, unknown>[] =>
-  ws.sent.map((t) => JSON.parse(t) as Record<string, unknown>);
+const answers = (ws: FakeWs): Record<string, unknown>[] => ws.json();
 
 const gauge = async (metrics: GatewayMetrics): Promise<number> =>
   (await metrics.pendingSends.get()).values[0]?.value ?? 0;

@@ -6,28 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Registry } from 'prom-client';
-import type WebSocket from 'ws';
 import { ReaderSession } from '../../../../src/gateway/handlers/reader-session.ts';
-import { createGatewayMetrics } from '../../../../src/gateway/metrics.ts';
 import type { ConsumerMessage, Reader } from '../../../../src/pulsar/index.ts';
-import { PulsarError, decodeMessageIdBase64, messageId } from '../../../../src/pulsar/index.ts';
-import { FakeClock, silentLogger } from '../../../../src/shared/index.ts';
-
-class FakeWs {
-  readonly OPEN = 1;
-  readyState = 1;
-  bufferedAmount = 0;
-  readonly sent: string[] = [];
-  closedWith: [number, string] | undefined;
-  send(text: string): void {
-    this.sent.push(text);
-  }
-  close(code: number, reason: string): void {
-    this.closedWith = [code, reason];
-    this.readyState = 2;
-  }
-}
+import { PulsarError, decodeMessageIdBase64 } from '../../../../src/pulsar/index.ts';
+import { FakeWs, fakeMessage, fakeSessionContext, settle } from '../../../helpers/fake-session.ts';
 
 class FakeReader {
   readonly queue: ConsumerMessage[] = [];
@@ -70,40 +52,18 @@ class FakeReader {
 }
 
 function message(entry: number): ConsumerMessage {
-  return {
-    topic: 'persistent://public/default/t',
-    id: messageId(3n, BigInt(entry)),
+  return fakeMessage(entry, 3n, {
     payload: Buffer.from(`r${entry}`),
     properties: { n: String(entry) },
     key: entry === 1 ? 'k1' : undefined,
-    keyIsBase64: false,
-    orderingKey: undefined,
-    publishTime: 1_700_000_000_000,
-    eventTime: 0,
-    redeliveryCount: 0,
-    producerName: 'p',
-    sequenceId: 0n,
-    isNullValue: false,
-  };
+  });
 }
-
-const settle = async (): Promise<void> => {
-  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
-};
 
 function setup(maxPendingMessages: number) {
   const ws = new FakeWs();
   const reader = new FakeReader();
   const session = new ReaderSession(
-    {
-      ws: ws as unknown as WebSocket,
-      endpoint: 'reader',
-      metrics: createGatewayMetrics(new Registry(), false),
-      logger: silentLogger,
-      clock: new FakeClock(),
-      maxBufferedBytes: 1000,
-      slowClientTimeoutMs: 100,
-    },
+    fakeSessionContext(ws, 'reader'),
     reader as unknown as Reader,
     maxPendingMessages,
   );
@@ -111,16 +71,13 @@ function setup(maxPendingMessages: number) {
   return { ws, reader, session };
 }
 
-const parsed = (ws: FakeWs): Record<string, unknown>[] =>
-  ws.sent.map((t) => JSON.parse(t) as Record<string, unknown>);
-
 describe('ReaderSession', () => {
   it("pushes at once in the reference's JSON, at most maxPendingMessages ahead", async () => {
     const { ws, reader } = setup(2);
     reader.push(5);
     await settle();
     assert.equal(ws.sent.length, 2);
-    const [first] = parsed(ws);
+    const [first] = ws.json();
     assert.ok(first);
     assert.equal(first['payload'], Buffer.from('r1').toString('base64'));
     assert.deepEqual(first['properties'], { n: '1' });
