@@ -400,7 +400,7 @@ export class GatewayServer {
     // callback has not run when it returns, ws refused the handshake and we release the attach.
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       state.started = true;
-      this.#startSession(ws, attached);
+      this.#startSession(ws, attached, socket);
     });
     if (!state.started) await this.#abort(attached);
   }
@@ -729,7 +729,7 @@ export class GatewayServer {
 
   // ---- sessions -----------------------------------------------------------------------------
 
-  #startSession(ws: WebSocket, a: Attached): void {
+  #startSession(ws: WebSocket, a: Attached, socket: Duplex): void {
     const endpoint = a.endpoint;
     const logger = this.#logger.child({ component: 'session', endpoint, conn: ++this.#nextConnId });
     const session = a.makeSession({
@@ -740,6 +740,7 @@ export class GatewayServer {
       clock: this.#clock,
       maxBufferedBytes: this.#config.websocket.maxBufferedBytesPerSession,
       slowClientTimeoutMs: this.#config.websocket.slowClientTimeoutSeconds * 1000,
+      socket,
     });
     const now = this.#clock.monotonic();
     const conn: Connection = {
@@ -762,7 +763,8 @@ export class GatewayServer {
       if (isBinary || session.closed) return;
       const text = rawText(data);
       received.inc();
-      metrics.bytesReceived.inc(Buffer.byteLength(text));
+      // The frame's byte length, without scanning the string again (text frames are valid UTF-8).
+      metrics.bytesReceived.inc(Buffer.isBuffer(data) ? data.length : Buffer.byteLength(text));
       try {
         session.onText(text);
       } catch (err) {

@@ -15,6 +15,11 @@ export interface SessionContext {
   maxBufferedBytes: number;
   /** How long a client may stay above `maxBufferedBytes` before it is disconnected (1013). */
   slowClientTimeoutMs: number;
+  /**
+   * The WebSocket's TCP socket, corked by {@link SessionBase.send} until the next tick so the
+   * frames of one tick leave in one `writev`. Absent (unit tests): frames are written one by one.
+   */
+  socket?: { cork(): void; uncork(): void };
 }
 
 /** Poll interval while waiting for a client's socket buffer to drain. */
@@ -39,6 +44,7 @@ export abstract class SessionBase {
   // Labelled children resolved once per session: `inc({ endpoint })` hashes the labels on every
   // call, and send() runs once per pushed message (style.md §2, hot paths).
   readonly #sent: { inc(n?: number): void };
+  #corked = false;
 
   constructor(ctx: SessionContext) {
     this.ctx = ctx;
@@ -50,10 +56,27 @@ export abstract class SessionBase {
     if (this.closed) return;
     const { ws, metrics } = this.ctx;
     if (ws.readyState !== ws.OPEN) return;
+    if (!this.#corked) this.#corkUntilNextTick();
     ws.send(text);
     this.lastSendAt = this.ctx.clock.monotonic();
     this.#sent.inc();
     metrics.bytesSent.inc(Buffer.byteLength(text));
+  }
+
+  /**
+   * Answers resolved in one tick (a broker receipt chunk settles many publishes at once) would
+   * otherwise cost one `writev` system call each: per-frame socket writes were the largest item
+   * of the gateway's CPU profile under publish load (BENCHMARKS.md).
+   */
+  #corkUntilNextTick(): void {
+    const socket = this.ctx.socket;
+    if (socket === undefined) return;
+    this.#corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.#corked = false;
+      socket.uncork();
+    });
   }
 
   /** Closes the WebSocket with `code` (a valid RFC 6455 code) and a truncated reason. */

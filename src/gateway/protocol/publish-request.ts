@@ -1,4 +1,4 @@
-import { decodeJavaBase64, JavaBase64Error } from './java-base64.ts';
+import { decodeCanonicalBase64, decodeJavaBase64, JavaBase64Error } from './java-base64.ts';
 import {
   coerceLong,
   coerceString,
@@ -73,6 +73,12 @@ function deserializeError(message: string): PublishParse {
  * @param nowMs current time in epoch ms, for `deliverAfterMs`.
  */
 export function parsePublishRequest(text: string, nowMs: number): PublishParse {
+  const simple = parseSimplePublish(text);
+  return simple !== undefined ? { ok: true, request: simple } : parseAnyPublish(text, nowMs);
+}
+
+/** The full parse: every frame {@link parseSimplePublish} does not take. */
+function parseAnyPublish(text: string, nowMs: number): PublishParse {
   let read = readJson(text);
   if (!read.ok) return deserializeError(read.message);
   if (read.value === null) {
@@ -164,4 +170,65 @@ export function parsePublishRequest(text: string, nowMs: number): PublishParse {
       deliverAtMs,
     },
   };
+}
+
+type SimpleField = 'payload' | 'context' | 'key';
+
+/**
+ * The commonest frame in one pass, without building a JSON object: `{"payload":"…","context":"…"}`
+ * as `JSON.stringify` writes it — no whitespace, only `payload` (required, canonical base64),
+ * `context` and `key`, in any order, string values without escapes or control characters. Such a
+ * frame means the same to Jackson and to the full parse below, which every other frame takes
+ * (undefined here). `JSON.parse` of the 1 KiB payloads cost 6% of the gateway's CPU under
+ * publish load, and the payload is decoded from a slice of the frame instead of a copy.
+ */
+function parseSimplePublish(text: string): PublishRequest | undefined {
+  if (text.charCodeAt(0) !== 0x7b) return undefined; // {
+  const fields: Partial<Record<SimpleField, string>> = {};
+  let i = 1;
+  for (;;) {
+    if (text.charCodeAt(i) !== 0x22) return undefined; // "
+    const nameEnd = text.indexOf('"', i + 1);
+    if (nameEnd === -1) return undefined;
+    const name = text.slice(i + 1, nameEnd);
+    if (name !== 'payload' && name !== 'context' && name !== 'key') return undefined;
+    if (fields[name] !== undefined) return undefined; // a repeated field: the full parse
+    if (text.charCodeAt(nameEnd + 1) !== 0x3a || text.charCodeAt(nameEnd + 2) !== 0x22) {
+      return undefined; // not :"
+    }
+    const valueEnd = text.indexOf('"', nameEnd + 3);
+    if (valueEnd === -1) return undefined;
+    const value = text.slice(nameEnd + 3, valueEnd);
+    // The payload is checked as canonical base64 below (which admits no escapes or controls).
+    if (name !== 'payload' && !isPlainJsonString(value)) return undefined;
+    fields[name] = value;
+    const next = text.charCodeAt(valueEnd + 1);
+    if (next === 0x7d) {
+      // } must end the frame (trailing content: the full parse)
+      if (valueEnd + 2 !== text.length || fields.payload === undefined) return undefined;
+      break;
+    }
+    if (next !== 0x2c) return undefined; // ,
+    i = valueEnd + 2;
+  }
+  const payload = decodeCanonicalBase64(fields.payload);
+  if (payload === undefined) return undefined;
+  return {
+    payload,
+    properties: undefined,
+    context: fields.context,
+    key: fields.key,
+    replicationClusters: undefined,
+    eventTimeMs: undefined,
+    deliverAtMs: undefined,
+  };
+}
+
+/** True when `s` is a JSON string body that needs no unescaping (no `\\`, no control characters). */
+function isPlainJsonString(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x5c) return false;
+  }
+  return true;
 }

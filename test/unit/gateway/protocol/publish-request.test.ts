@@ -105,3 +105,42 @@ describe('parsePublishRequest', () => {
     assert.match(time.errorMsg, /could not be parsed/);
   });
 });
+
+describe('parsePublishRequest one-pass path (frames shaped like JSON.stringify output)', () => {
+  it('reads payload, context and key in any order', () => {
+    const r = ok('{"context":"c-1","key":"k","payload":"aGk="}');
+    assert.equal(Buffer.from(r.payload).toString(), 'hi');
+    assert.equal(r.context, 'c-1');
+    assert.equal(r.key, 'k');
+    assert.equal(r.properties, undefined);
+  });
+  it('leaves escapes, repeats, control characters and odd base64 to the full parse', () => {
+    assert.equal(ok('{"payload":"aGk=","context":"a\\"b"}').context, 'a"b');
+    assert.equal(ok('{"payload":"QUJD","payload":"aGk="}').payload.length, 2);
+    assert.equal(err('{"payload":"aGk=","context":"tab\there"}').errorCode, 3);
+    assert.equal(Buffer.from(ok('{"payload":"aGl="}').payload).toString(), 'hi');
+    const bad = err('{"payload":"a-_b","context":"c"}');
+    assert.deepEqual([bad.errorCode, bad.context], [7, 'c']);
+  });
+  it('agrees with the full parse (forced by a leading space) on generated frames', () => {
+    const values = ['"aGk="', '"aGk"', '"aG="', '""', '"a\\u0041"', '"1"', '"t\tx"', '5', 'null'];
+    const names = ['payload', 'context', 'key', 'properties', 'eventTime'];
+    const view = (p: PublishParse): unknown =>
+      p.ok
+        ? { ...p.request, payload: Buffer.from(p.request.payload).toString('hex') }
+        : [p.errorCode, p.context];
+    for (let n = 0; n < 3000; n++) {
+      const fields = Array.from(
+        { length: 1 + (n % 3) },
+        (_, j) =>
+          `"${names[(n * 7 + j * 3) % names.length]!}":${values[(n * 5 + j) % values.length]!}`,
+      );
+      const text = `{${fields.join(',')}}`;
+      assert.deepEqual(
+        view(parsePublishRequest(text, NOW)),
+        view(parsePublishRequest(` ${text}`, NOW)),
+        text,
+      );
+    }
+  });
+});
