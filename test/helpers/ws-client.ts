@@ -20,6 +20,22 @@ export function openWs(url: string, options?: WebSocket.ClientOptions): Promise<
   });
 }
 
+/**
+ * The outcome of an upgrade: 101 when it was accepted (the socket is closed again at once), else
+ * the HTTP status it was refused with (0 when the connection failed without one).
+ */
+export async function upgradeStatus(
+  url: string,
+  options?: WebSocket.ClientOptions,
+): Promise<number> {
+  try {
+    await closeWs(await openWs(url, options));
+    return 101;
+  } catch (err) {
+    return (err as { status?: number }).status ?? 0;
+  }
+}
+
 /** Resolves with the next text message, parsed as JSON. */
 export function nextJson(ws: WebSocket, timeoutMs = 15_000): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {

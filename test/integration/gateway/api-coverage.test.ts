@@ -20,7 +20,7 @@ import {
 } from '../../../src/pulsar/index.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { pulsarEnv, uniqueName } from '../../helpers/test-env.ts';
-import { closeWs, nextJson, openWs } from '../../helpers/ws-client.ts';
+import { closeWs, nextJson, openWs, upgradeStatus } from '../../helpers/ws-client.ts';
 import { openWithQueue, startGateway } from '../../helpers/gateway.ts';
 import type { TestGateway } from '../../helpers/gateway.ts';
 
@@ -45,15 +45,6 @@ async function admin(method: string, path: string, body?: unknown): Promise<void
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   assert.ok(res.ok, `${method} ${path}: HTTP ${String(res.status)} ${await res.text()}`);
-}
-
-async function status(url: string): Promise<number> {
-  try {
-    await closeWs(await openWs(url));
-    return 101;
-  } catch (err) {
-    return (err as { status?: number }).status ?? 0;
-  }
 }
 
 /** Publishes `payloads` one by one and returns the acks' message ids. */
@@ -339,19 +330,19 @@ describe('gateway API coverage against the real broker', () => {
 
   it('answers 404 for a missing namespace, 503 for a terminated topic, 500 for encryptionKeys', async () => {
     const missing = `/ws/v2/producer/persistent/public/${uniqueName('nons')}/t`;
-    assert.equal(await status(gw.url + missing), 404);
-    assert.equal(await status(gw.url + missing), await status(java + missing));
+    assert.equal(await upgradeStatus(gw.url + missing), 404);
+    assert.equal(await upgradeStatus(gw.url + missing), await upgradeStatus(java + missing));
     const t = uniqueName('term');
     const p = await openWs(`${gw.url}/ws/v2/producer/persistent/${NS}/${t}`);
     await publish(p, ['x']);
     await closeWs(p);
     await admin('POST', `persistent/${NS}/${t}/terminate`);
     const prod = `/ws/v2/producer/persistent/${NS}/${t}`;
-    assert.equal(await status(gw.url + prod), 503);
-    assert.equal(await status(java + prod), 503);
+    assert.equal(await upgradeStatus(gw.url + prod), 503);
+    assert.equal(await upgradeStatus(java + prod), 503);
     // encryptionKeys: "not supported" here; the reference without a key reader also answers 500.
     const enc = `/ws/v2/producer/persistent/${NS}/${uniqueName('encrypt')}?encryptionKeys=k1`;
-    assert.equal(await status(gw.url + enc), 500);
-    assert.equal(await status(java + enc), 500);
+    assert.equal(await upgradeStatus(gw.url + enc), 500);
+    assert.equal(await upgradeStatus(java + enc), 500);
   });
 });

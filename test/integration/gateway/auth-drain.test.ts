@@ -11,24 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { uniqueName } from '../../helpers/test-env.ts';
-import { closeWs, openWs } from '../../helpers/ws-client.ts';
+import { closeWs, openWs, upgradeStatus } from '../../helpers/ws-client.ts';
 import { WsQueue } from '../../helpers/ws-queue.ts';
 import { startGateway } from '../../helpers/gateway.ts';
 import type { TestGateway } from '../../helpers/gateway.ts';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
-
-async function status(
-  url: string,
-  options?: ConstructorParameters<typeof WebSocket>[1],
-): Promise<number> {
-  try {
-    await closeWs(await openWs(url, options as never));
-    return 101;
-  } catch (err) {
-    return (err as { status?: number }).status ?? 0;
-  }
-}
 
 describe('gateway JWT authentication', () => {
   const secret = randomBytes(32);
@@ -59,15 +47,15 @@ describe('gateway JWT authentication', () => {
   it('accepts a good token by header, query and subprotocol; refuses bad ones with 401', async () => {
     const url = `${gw.url}/ws/v2/producer/persistent/public/default/${uniqueName('jwt')}`;
     const token = await sign(600);
-    assert.equal(await status(url, { headers: { Authorization: `Bearer ${token}` } }), 101);
-    assert.equal(await status(`${url}?token=${token}`), 101);
+    assert.equal(await upgradeStatus(url, { headers: { Authorization: `Bearer ${token}` } }), 101);
+    assert.equal(await upgradeStatus(`${url}?token=${token}`), 101);
     const ws = await openWs(url, ['pulsar', `bearer.${token}`] as never);
     assert.equal(ws.protocol, 'pulsar');
     await closeWs(ws);
-    assert.equal(await status(url), 401);
-    assert.equal(await status(`${url}?token=${await sign(600, randomBytes(32))}`), 401);
-    assert.equal(await status(`${url}?token=${await sign(-10)}`), 401);
-    assert.equal(await status(url, { headers: { Authorization: 'Basic abc' } }), 401);
+    assert.equal(await upgradeStatus(url), 401);
+    assert.equal(await upgradeStatus(`${url}?token=${await sign(600, randomBytes(32))}`), 401);
+    assert.equal(await upgradeStatus(`${url}?token=${await sign(-10)}`), 401);
+    assert.equal(await upgradeStatus(url, { headers: { Authorization: 'Basic abc' } }), 401);
     const metrics = await (await fetch(`${gw.opsUrl}/metrics`)).text();
     assert.match(metrics, /pulsar_ws_gateway_auth_failures_total\{reason="expired"\} 1/);
     assert.match(metrics, /pulsar_ws_gateway_upgrade_failures_total\{status="401"\} 4/);
@@ -111,7 +99,7 @@ describe('gateway graceful drain', () => {
     await new Promise((r) => setTimeout(r, 20));
     const drained = gw.server.drain();
     assert.equal((await fetch(`${gw.opsUrl}/readyz`)).status, 503);
-    assert.equal(await status(url), 503);
+    assert.equal(await upgradeStatus(url), 503);
     await drained;
     const answers = new Set<string>();
     for (;;) {

@@ -18,22 +18,13 @@ import { SignJWT } from 'jose';
 import { PulsarStandalone } from '../../../scripts/dev/pulsar-standalone.ts';
 import { makeSelfSignedCert } from '../../helpers/gateway-certs.ts';
 import { uniqueName } from '../../helpers/test-env.ts';
-import { closeWs, nextJson, openWs } from '../../helpers/ws-client.ts';
+import { closeWs, nextJson, openWs, upgradeStatus } from '../../helpers/ws-client.ts';
 import { openWithQueue, startGateway } from '../../helpers/gateway.ts';
 import type { TestGateway } from '../../helpers/gateway.ts';
 
 const secret = randomBytes(32);
 const sign = (sub: string): Promise<string> =>
   new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).sign(secret);
-
-async function status(url: string): Promise<number> {
-  try {
-    await closeWs(await openWs(url));
-    return 101;
-  } catch (err) {
-    return (err as { status?: number }).status ?? 0;
-  }
-}
 
 describe('broker authorization through the gateway', () => {
   let broker: PulsarStandalone;
@@ -131,13 +122,13 @@ describe('broker authorization through the gateway', () => {
       p.send(JSON.stringify({ payload: 'aGk=' }));
       assert.equal((await nextJson(p))['result'], 'ok');
       await closeWs(p);
-      assert.equal(await status(`${cons}?token=${alice}`), 101);
-      assert.equal(await status(`${prod}?token=${bob}`), 403);
-      assert.equal(await status(`${cons}?token=${bob}`), 403);
+      assert.equal(await upgradeStatus(`${cons}?token=${alice}`), 101);
+      assert.equal(await upgradeStatus(`${prod}?token=${bob}`), 403);
+      assert.equal(await upgradeStatus(`${cons}?token=${bob}`), 403);
       const read = `${gw.url}/ws/v2/reader/persistent/public/default/${topic}`;
-      assert.equal(await status(`${read}?token=${alice}`), 101);
-      assert.equal(await status(`${read}?token=${bob}`), 403);
-      assert.equal(await status(prod), 401);
+      assert.equal(await upgradeStatus(`${read}?token=${alice}`), 101);
+      assert.equal(await upgradeStatus(`${read}?token=${bob}`), 403);
+      assert.equal(await upgradeStatus(prod), 401);
     }
   });
 
@@ -162,13 +153,13 @@ describe('broker authorization through the gateway', () => {
     for (const ws of [cons.ws, prod, reader.ws]) await closeWs(ws);
     // bob is authenticated (valid token) but has no permission: 403 on every endpoint, although
     // the gateway's own role has it.
-    assert.equal(await status(`${base}/producer/${path}?token=${bob}`), 403);
-    assert.equal(await status(`${base}/consumer/${path}/sub-bob?token=${bob}`), 403);
-    assert.equal(await status(`${base}/reader/${path}?token=${bob}`), 403);
+    assert.equal(await upgradeStatus(`${base}/producer/${path}?token=${bob}`), 403);
+    assert.equal(await upgradeStatus(`${base}/consumer/${path}/sub-bob?token=${bob}`), 403);
+    assert.equal(await upgradeStatus(`${base}/reader/${path}?token=${bob}`), 403);
     // The v3 multi-topic consumer forwards the principal too.
     const v3 = `${gw.url}/ws/v3/consumer/sub-v3?topics=${topic}`;
-    assert.equal(await status(`${v3}&token=${alice}`), 101);
-    assert.equal(await status(`${v3}&token=${bob}`), 403);
+    assert.equal(await upgradeStatus(`${v3}&token=${alice}`), 101);
+    assert.equal(await upgradeStatus(`${v3}&token=${bob}`), 403);
     // The broker accepts a forwarded principal only from a proxy role: a gateway connecting as
     // carol (permitted, but not a proxy role) cannot attach alice.
     const nb = `${notProxy.url}/ws/v2`;
@@ -178,7 +169,7 @@ describe('broker authorization through the gateway', () => {
       `${nb}/reader/${path}?token=${alice}`,
     ]) {
       // The broker refuses the CONNECT ("Invalid combination of role and originalPrincipal").
-      assert.equal(await status(url), 403, url.split('?')[0]);
+      assert.equal(await upgradeStatus(url), 403, url.split('?')[0]);
     }
   });
 });

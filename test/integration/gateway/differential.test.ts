@@ -9,23 +9,12 @@ import type WebSocket from 'ws';
 import { decodeMessageIdBase64 } from '../../../src/pulsar/index.ts';
 import { eventually } from '../../helpers/eventually.ts';
 import { pulsarEnv, uniqueName } from '../../helpers/test-env.ts';
-import { closeWs, nextJson, openWs } from '../../helpers/ws-client.ts';
+import { closeWs, nextJson, openWs, upgradeStatus } from '../../helpers/ws-client.ts';
 import { WsQueue } from '../../helpers/ws-queue.ts';
 import { openWithQueue, startGateway } from '../../helpers/gateway.ts';
 import type { TestGateway } from '../../helpers/gateway.ts';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
-
-/** HTTP status of a refused upgrade, or 101 when it was accepted. */
-async function upgradeStatus(url: string): Promise<number> {
-  try {
-    const ws = await openWs(url);
-    await closeWs(ws);
-    return 101;
-  } catch (err) {
-    return (err as { status?: number }).status ?? 0;
-  }
-}
 
 /** The JSON shape: keys in order with the type of each value. */
 function shape(o: Record<string, unknown>): string[] {

@@ -10,19 +10,10 @@ import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { eventually } from '../../helpers/eventually.ts';
 import { uniqueName } from '../../helpers/test-env.ts';
-import { closeWs, nextJson, openWs } from '../../helpers/ws-client.ts';
+import { closeWs, nextJson, openWs, upgradeStatus } from '../../helpers/ws-client.ts';
 import { WsQueue } from '../../helpers/ws-queue.ts';
 import { startGateway } from '../../helpers/gateway.ts';
 import type { TestGateway } from '../../helpers/gateway.ts';
-
-async function status(url: string, headers: Record<string, string> = {}): Promise<number> {
-  try {
-    await closeWs(await openWs(url, { headers }));
-    return 101;
-  } catch (err) {
-    return (err as { status?: number }).status ?? 0;
-  }
-}
 
 const closeCode = (ws: WebSocket): Promise<number> =>
   new Promise((resolve) =>
@@ -50,18 +41,24 @@ describe('gateway limits', () => {
     `${gw.url}/ws/v2/producer/persistent/public/default/${uniqueName('limits')}`;
 
   it('checks Origin against the allow-list', async () => {
-    assert.equal(await status(url(), { Origin: 'https://app.example.com' }), 101);
-    assert.equal(await status(url(), { Origin: 'https://x.example.org' }), 101);
-    assert.equal(await status(url(), { Origin: 'https://evil.example.net' }), 403);
+    assert.equal(
+      await upgradeStatus(url(), { headers: { Origin: 'https://app.example.com' } }),
+      101,
+    );
+    assert.equal(await upgradeStatus(url(), { headers: { Origin: 'https://x.example.org' } }), 101);
+    assert.equal(
+      await upgradeStatus(url(), { headers: { Origin: 'https://evil.example.net' } }),
+      403,
+    );
   });
 
   it('refuses upgrades beyond maxConnections with 503', async () => {
     const a = await openWs(url());
     const b = await openWs(url());
-    assert.equal(await status(url()), 503);
+    assert.equal(await upgradeStatus(url()), 503);
     await closeWs(a);
     await closeWs(b);
-    assert.equal(await status(url()), 101);
+    assert.equal(await upgradeStatus(url()), 101);
   });
 
   it('closes with 1009 on a frame above maxFrameSizeBytes', async () => {
