@@ -97,6 +97,11 @@ describe('gateway across a broker restart', () => {
       [],
     );
     assert.ok(readiness.has(503), '/readyz went 503 while the broker was down');
+    // The restart shows up as broker reconnects of both kinds on /metrics.
+    const metrics = await (await fetch(`${gw.opsUrl}/metrics`)).text();
+    for (const kind of ['producer', 'consumer']) {
+      assert.match(metrics, new RegExp(`pulsar_client_reconnects_total\\{kind="${kind}"\\} [1-9]`));
+    }
     await eventually(async () => {
       assert.equal((await fetch(`${gw.opsUrl}/readyz`)).status, 200);
     });
