@@ -7,11 +7,13 @@ import { NodeAgent, projectImageRules } from '../../../scripts/dev/node-agent/in
 import { REPO_ROOT, runDir } from '../../../scripts/dev/paths.ts';
 import { progress } from '../../../scripts/dev/progress.ts';
 import { KubeClient } from '../../../src/operator/kube/kube-client.ts';
-import type { Manager } from '../../../src/operator/manager.ts';
-import { defaultGatewayImage } from '../../../src/operator/options.ts';
 import { selectorString } from '../../../src/operator/resources/labels.ts';
 import { installGatewayCrd } from '../../helpers/install-crd.ts';
-import { startManager } from '../../helpers/operator-harness.ts';
+import { CHART_DIR, helm } from '../../helpers/helm.ts';
+
+/** Namespace and release of the operator installed with the chart. */
+export const OPERATOR_NAMESPACE = 'pwo-system';
+export const OPERATOR_RELEASE = 'pwo';
 
 /** A private control plane with the node agent and the operator: pods really run. */
 export interface E2eCluster {
@@ -20,7 +22,6 @@ export interface E2eCluster {
   client: KubeClient;
   core: CoreV1Api;
   agent: NodeAgent;
-  manager: Manager;
   namespace: string;
   /** File the agent logs to (JSON lines). */
   agentLog: string;
@@ -30,8 +31,9 @@ export interface E2eCluster {
 /**
  * Starts a private control plane (a node agent must not bind the pods of other tests sharing
  * the suite's API server), the node agent running the project image from `src/` (no build step
- * on a fresh clone; the same code `dist/` is compiled from), and the operator in-process
- * watching `namespace`. Pod and Service addresses come from loopback ranges picked at random,
+ * on a fresh clone; the same code `dist/` is compiled from), and the operator installed with the
+ * Helm chart: a pod on the agent's node, with the chart's RBAC and in-cluster credentials. Its
+ * management ports are picked at random (every pod here shares the machine's ports). Pod and Service addresses come from loopback ranges picked at random,
  * so a concurrent `npm run local` does not collide with them.
  */
 export async function startE2eCluster(namespace: string): Promise<E2eCluster> {
@@ -56,27 +58,46 @@ export async function startE2eCluster(namespace: string): Promise<E2eCluster> {
       if (debug) process.stderr.write(`[agent] ${line}`);
     },
   });
-  let manager: Manager | undefined;
   try {
     await agent.start();
+    const port = 20_000 + 3 * randomInt(3000);
+    progress('e2e', 'helm install of the operator chart');
+    await helm(
+      [
+        'install',
+        OPERATOR_RELEASE,
+        CHART_DIR,
+        '--namespace',
+        OPERATOR_NAMESPACE,
+        '--create-namespace',
+        '--set',
+        'replicaCount=1',
+        '--set',
+        `metrics.port=${port}`,
+        '--set',
+        `metrics.service.port=${port + 1}`,
+        '--set',
+        `health.port=${port + 2}`,
+        '--wait',
+        '--timeout',
+        '5m',
+      ],
+      { kubeconfig: kube.endpoints.kubeconfig },
+    );
+    progress('e2e', 'operator pod ready');
     await installGatewayCrd(kc);
     const core = kc.makeApiClient(CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: namespace } } });
-    manager = await startManager(kc, namespace, { defaultImage: defaultGatewayImage() });
-    const m = manager;
     return {
       kube,
       kc,
       client: new KubeClient({ kubeConfig: kc }),
       core,
       agent,
-      manager: m,
       namespace,
       agentLog,
       async stop() {
-        progress('e2e', 'stopping the operator');
-        await m.stop();
-        progress('e2e', 'stopping the node agent');
+        progress('e2e', 'stopping the node agent and its pods');
         await agent.stop(2);
         progress('e2e', 'destroying the control plane');
         await kube.destroy();
@@ -85,7 +106,6 @@ export async function startE2eCluster(namespace: string): Promise<E2eCluster> {
       },
     };
   } catch (err) {
-    await manager?.stop();
     await agent.stop(2);
     await kube.destroy();
     throw err;

@@ -1,7 +1,7 @@
 /**
- * End to end on one machine: the operator (in-process) and the local node agent on a private
- * control plane, gateway pods running as real processes against the shared Pulsar, clients
- * going through the agent's Service proxy. One gateway goes through its life: applied → Ready
+ * End to end on one machine: the operator (installed with the Helm chart, running as a pod) and
+ * the local node agent on a private control plane, gateway pods running as real processes
+ * against the shared Pulsar, clients going through the agent's Service proxy. One gateway goes through its life: applied → Ready
  * and serving; scaled to 3 → 3 processes serving; a setting changed → a rolling update in which
  * every in-flight publish is answered and clients closed with 1001 reconnect to new pods;
  * self-signed TLS → wss:// trusting the generated CA; the certificate rotated while connections
@@ -23,6 +23,7 @@ import { closeWs, nextJson, openWs } from '../../helpers/ws-client.ts';
 import { ReconnectingConsumer } from './reconnecting-consumer.ts';
 import { ReconnectingProducer } from './reconnecting-producer.ts';
 import {
+  OPERATOR_NAMESPACE,
   gatewayPods,
   podReady,
   processAlive,
@@ -104,6 +105,20 @@ describe('gateway end to end on the local node agent', { timeout: 900_000 }, () 
     { timeout: 120_000 },
   );
 
+  it('the operator runs as a pod from the chart, with in-cluster credentials', async () => {
+    const pods = await c.core.listNamespacedPod({ namespace: OPERATOR_NAMESPACE });
+    assert.equal(pods.items.length, 1);
+    const pod = pods.items[0];
+    assert.ok(pod !== undefined && podReady(pod), 'operator pod Running and Ready');
+    const runner = c.agent.runner(OPERATOR_NAMESPACE, pod.metadata?.name ?? '');
+    const [pid] = runner?.pids() ?? [];
+    assert.ok(pid !== undefined && processAlive(pid), 'the operator process is alive');
+    // The ServiceAccount admission plugin added the projected token volume; the agent mounted it.
+    assert.ok(
+      pod.spec?.volumes?.some((v) => v.projected?.sources?.some((s) => s.serviceAccountToken)),
+    );
+  });
+
   it('applied: pods run as processes, become Ready, and serve publish and consume through the Service', async () => {
     const { serviceUrl } = pulsarEnv();
     await c.client.create(gatewayManifest(namespace, NAME, { pulsar: { serviceUrl } }));
@@ -154,6 +169,29 @@ describe('gateway end to end on the local node agent', { timeout: 900_000 }, () 
     }
     assert.equal(pids.size, 3, 'three gateway processes');
     assert.equal(ips.size, 3, 'three pod IPs, same port');
+  });
+
+  it('a crashed gateway process is restarted in the same pod (restartPolicy Always)', async () => {
+    const [pod] = await gatewayPods(c, NAME);
+    const podName = pod?.metadata?.name ?? '';
+    const runner = c.agent.runner(namespace, podName);
+    const [pid] = runner?.pids() ?? [];
+    assert.ok(runner !== undefined && pid !== undefined);
+    process.kill(pid, 'SIGKILL');
+    await eventually(
+      async () => {
+        const p = (await gatewayPods(c, NAME)).find((x) => x.metadata?.name === podName);
+        const st = p?.status?.containerStatuses?.[0];
+        assert.ok((st?.restartCount ?? 0) >= 1, 'restart counted');
+        assert.equal(st?.lastState?.terminated?.exitCode, 137, 'killed by SIGKILL');
+        assert.ok(p !== undefined && podReady(p), 'Ready again');
+        const [next] = runner.pids();
+        assert.ok(next !== undefined && next !== pid && processAlive(next), 'a new process');
+      },
+      60_000,
+      500,
+    );
+    await waitServing(3);
   });
 
   it('a setting changed: rolling update, every read publish answered, clients closed with 1001 reconnect to new pods', async () => {
@@ -308,13 +346,16 @@ describe('gateway end to end on the local node agent', { timeout: 900_000 }, () 
   });
 
   it('deleted: the pods are removed and their processes stop', async () => {
-    const pids = [...c.agent.runners().values()].flatMap((r) => r.pids());
+    const pids = [...c.agent.runners().values()]
+      .filter((r) => r.namespace === namespace)
+      .flatMap((r) => r.pids());
     assert.ok(pids.length > 0);
     await c.client.delete(CRD_API_VERSION, CRD_KIND, namespace, NAME);
     await eventually(
       async () => {
         assert.equal((await gatewayPods(c, NAME)).length, 0, 'no pods');
-        assert.equal(c.agent.runners().size, 0, 'nothing runs on the node');
+        const left = [...c.agent.runners().values()].filter((r) => r.namespace === namespace);
+        assert.equal(left.length, 0, 'no gateway pod runs on the node');
         for (const pid of pids) assert.ok(!processAlive(pid), `process ${pid} stopped`);
         assert.equal(c.agent.proxy.address(namespace, names.service), undefined, 'Service gone');
       },
