@@ -9,7 +9,8 @@
  *   Deployment exist with a controller ownerReference to that gateway's uid (checked by listing
  *   them from the API server, not from the operator);
  * - API writes during an idle periodic resync: kube-apiserver's own `apiserver_request_total`
- *   for write verbs (POST, PUT, PATCH, APPLY, DELETE, DELETECOLLECTION), by resource, between a
+ *   for write verbs (POST, PUT, PATCH, APPLY, DELETE, DELETECOLLECTION) that succeeded (2xx),
+ *   by resource, once nobody has written for a resync period (the cluster settled), between a
  *   snapshot taken once everything is quiet and one taken after the operator's resync has
  *   re-reconciled every gateway (seen as `controller_runtime_reconcile_total` growing by at
  *   least N on the operator's /metrics) and gone quiet again;
@@ -75,6 +76,8 @@ export interface OperatorBenchResult {
   readySeconds: number;
   /** Reconciles the operator counted until it went quiet after the cold start. */
   coldStartReconciles: number;
+  /** Wait after the cold start until nobody wrote for a resync period plus the quiet time, s. */
+  settleSeconds: number;
   /** Reconciles during the measured idle resync window (expected ≥ count). */
   resyncReconciles: number;
   /** Length of the idle resync window, in seconds. */
@@ -95,7 +98,7 @@ export interface OperatorBenchResult {
 
 const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE', 'DELETECOLLECTION']);
 
-/** Sums `apiserver_request_total` of write verbs by `VERB resource[/subresource]`. */
+/** Sums successful (2xx) `apiserver_request_total` of write verbs by `VERB resource[/subresource]`. */
 export function parseApiserverWrites(metricsText: string): WriteCounts {
   const out: WriteCounts = {};
   for (const line of metricsText.split('\n')) {
@@ -106,7 +109,9 @@ export function parseApiserverWrites(metricsText: string): WriteCounts {
       labels[m[1] ?? ''] = m[2] ?? '';
     }
     const verb = labels['verb'] ?? '';
-    if (!WRITE_VERBS.has(verb)) continue;
+    // A rejected request (4xx/5xx) changed nothing; kube-controller-manager retries some
+    // failing POSTs (Endpoints) forever on this kubelet-less cluster.
+    if (!WRITE_VERBS.has(verb) || !(labels['code'] ?? '').startsWith('2')) continue;
     const sub = labels['subresource'] ?? '';
     const key = `${verb} ${labels['resource'] ?? ''}${sub === '' ? '' : `/${sub}`}`;
     out[key] = (out[key] ?? 0) + Number(line.slice(close + 1).trim());
@@ -191,6 +196,35 @@ interface Owned extends KubernetesObject {
 
 function controllerUid(obj: Owned): string | undefined {
   return obj.metadata?.ownerReferences?.find((r) => r.controller === true)?.uid;
+}
+
+/**
+ * Resolves once the API server counted no write (other than its own lease heartbeats) for
+ * `quietMs`, polled every 2 s.
+ */
+async function waitNoWrites(
+  plane: KubeControlPlane,
+  quietMs: number,
+  timeoutMs: number,
+): Promise<void> {
+  const total = async (): Promise<number> => {
+    const w = parseApiserverWrites((await plane.get('/metrics')).body);
+    return Object.entries(w)
+      .filter(([k]) => !k.endsWith(' leases'))
+      .reduce((a, [, v]) => a + v, 0);
+  };
+  const deadline = Date.now() + timeoutMs;
+  let last = await total();
+  let since = Date.now();
+  while (Date.now() - since < quietMs) {
+    if (Date.now() > deadline) throw new Error('the cluster never stopped writing');
+    await sleep(2000);
+    const now = await total();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    }
+  }
 }
 
 /** How many gateways have `status.observedGeneration == metadata.generation`. */
@@ -447,6 +481,14 @@ export async function runOperatorBench(
     );
 
     const coldStartReconciles = await op.waitQuiet(quietMs, timeoutMs);
+    // Idle means nobody writes: kube-controller-manager keeps updating Deployment status for a
+    // while (ReplicaSets, Pods, and 600 s after creation ProgressDeadlineExceeded, as there is
+    // no kubelet), and the operator rightly mirrors those changes into the gateways' status.
+    const settleStart = performance.now();
+    await waitNoWrites(plane, Math.max(quietMs, resyncSeconds * 1000 + quietMs), timeoutMs);
+    const settleSeconds = (performance.now() - settleStart) / 1000;
+    progress('bench', `cluster settled (no writes) after ${settleSeconds.toFixed(1)}s more`);
+    await op.waitQuiet(quietMs, timeoutMs);
     // The measured window: everything quiet → a full periodic resync ran → quiet again.
     const before = parseApiserverWrites((await plane.get('/metrics')).body);
     const windowStart = performance.now();
@@ -485,6 +527,7 @@ export async function runOperatorBench(
       coldStartSeconds,
       readySeconds,
       coldStartReconciles,
+      settleSeconds,
       resyncReconciles: r1 - r0,
       resyncWindowSeconds,
       idleWrites,
