@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type WebSocket from 'ws';
 import type { TLSSocket } from 'node:tls';
-import type { V1Secret } from '@kubernetes/client-node';
+import { CoordinationV1Api, type V1Secret } from '@kubernetes/client-node';
 import type { PulsarWebSocketGateway } from '../../../src/operator/api/v1alpha1/types.ts';
 import { CRD_API_VERSION, CRD_KIND } from '../../../src/operator/api/v1alpha1/constants.ts';
 import { childNames } from '../../../src/operator/resources/names.ts';
@@ -104,6 +104,22 @@ describe('gateway end to end on the local node agent', { timeout: 900_000 }, () 
     },
     { timeout: 120_000 },
   );
+
+  it('the agent registered a Ready node and renews its Lease', async () => {
+    const node = await c.core.readNode({ name: c.agent.nodeName });
+    const ready = node.status?.conditions?.find((x) => x.type === 'Ready');
+    assert.equal(ready?.status, 'True');
+    assert.ok(Number(node.status?.capacity?.['pods']) > 0);
+    const lease = await c.kc.makeApiClient(CoordinationV1Api).readNamespacedLease({
+      name: c.agent.nodeName,
+      namespace: 'kube-node-lease',
+    });
+    const renewed = new Date(String(lease.spec?.renewTime)).getTime();
+    assert.ok(
+      Date.now() - renewed < 60_000,
+      `lease renewed recently (${String(lease.spec?.renewTime)})`,
+    );
+  });
 
   it('the operator runs as a pod from the chart, with in-cluster credentials', async () => {
     const pods = await c.core.listNamespacedPod({ namespace: OPERATOR_NAMESPACE });
