@@ -17,12 +17,16 @@ export interface ImageRule {
    * may differ from its container, e.g. the address to listen on.
    */
   env?: Readonly<Record<string, (podIP: string) => Record<string, string>>>;
+  /** The image's default user (its `USER`), used when the pod spec sets no runAsUser. */
+  user?: { uid: number; gid: number };
 }
 
 /** The local program of a container, and the environment to add for it. */
 export interface ResolvedCommand {
   argv: string[];
   extraEnv: Record<string, string>;
+  /** The image's default user, if the rule names one. */
+  imageUser: { uid: number; gid: number } | undefined;
 }
 
 /** `ghcr.io/a/b:1.2@sha256:…` → `ghcr.io/a/b`. */
@@ -59,5 +63,6 @@ export function resolveCommand(
   return {
     argv: [...prefix, ...rest, ...(args ?? [])],
     extraEnv: rule.env?.[cmd]?.(podIP) ?? {},
+    imageUser: rule.user,
   };
 }

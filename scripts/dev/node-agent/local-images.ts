@@ -28,6 +28,8 @@ export function projectImageRules(repoRoot: string, from: 'dist' | 'src'): Image
       env: {
         'pulsar-ws-gateway': (podIP) => ({ PULSAR_WS_GATEWAY_SERVER_BIND_ADDRESS: podIP }),
       },
+      // The Dockerfile's USER.
+      user: { uid: 65532, gid: 65532 },
     },
   ];
 }

@@ -16,13 +16,14 @@ export function shQuote(s: string): string {
  * mounts themselves are visible only to the pod's process.
  *
  * `volumeDir(name)` is the host directory of a volume; `isFile(step)` says whether the source
- * of a subPath mount is a file.
+ * of a subPath mount is a file; `user`, when given, is who the program runs as (setpriv).
  */
 export function mountScript(
   steps: readonly MountStep[],
   volumeDir: (volume: string) => string,
   isFile: (step: MountStep) => boolean,
   workingDir: string,
+  user?: { uid: number; gid: number },
 ): string {
   const lines = ['set -e'];
   for (const s of steps) {
@@ -38,6 +39,11 @@ export function mountScript(
     if (s.readOnly) lines.push(`mount -o remount,bind,ro ${dst}`);
   }
   lines.push(`cd ${shQuote(workingDir)}`);
-  lines.push('exec "$@"');
+  // The mounts need root; the program then runs as the pod's user (capabilities dropped).
+  lines.push(
+    user === undefined
+      ? 'exec "$@"'
+      : `exec setpriv --reuid=${user.uid} --regid=${user.gid} --clear-groups -- "$@"`,
+  );
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -17,6 +17,7 @@ import { expandRefs, resolveEnv, type EnvContext, type KeyValues } from './env.t
 import { resolveCommand, type ImageRule } from './image-map.ts';
 import type { KubeRest } from './kube-rest.ts';
 import { mountScript } from './mount-script.ts';
+import { runAs } from './run-as.ts';
 import { mountPlan, tokenRequests, volumeContent, type VolumeContext } from './volumes.ts';
 
 /** Log sink of the agent: a constant message plus fields. */
@@ -240,6 +241,8 @@ export class PodRunner {
         this.#volumeFiles.set(v.name, content.files);
       } else if (content.kind === 'emptyDir') {
         mkdirSync(dir, { recursive: true });
+        // World-writable like the kubelet's emptyDir, so a non-root container can use it.
+        chmodSync(dir, 0o777);
       }
     }
   }
@@ -285,6 +288,7 @@ export class PodRunner {
             step.subPath !== '' &&
             statSync(path.join(this.#volumeDir(step.volume), step.subPath)).isFile(),
           c.spec.workingDir ?? '/',
+          runAs(this.#pod, c.spec, resolved.imageUser),
         );
       } catch (err) {
         c.state = {

@@ -10,6 +10,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import type WebSocket from 'ws';
 import type { TLSSocket } from 'node:tls';
 import { CoordinationV1Api, type V1Secret } from '@kubernetes/client-node';
@@ -147,6 +148,9 @@ describe('gateway end to end on the local node agent', { timeout: 900_000 }, () 
     assert.match(runner.podIP, /^10\.250\./);
     const [pid] = runner.pids();
     assert.ok(pid !== undefined && processAlive(pid), 'the gateway process is alive');
+    // The pod's securityContext (runAsUser/runAsGroup 65532) holds for the process.
+    const ids = /Uid:\s+(\d+)[\s\S]*Gid:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    assert.deepEqual([ids?.[1], ids?.[2]], ['65532', '65532']);
 
     const base = `ws://${serviceHost()}:8080/ws/v2`;
     const consumer = await openWs(`${base}/consumer/${topic}/sub-e2e`);

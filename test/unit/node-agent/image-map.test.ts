@@ -6,6 +6,9 @@ import {
   resolveCommand,
 } from '../../../scripts/dev/node-agent/image-map.ts';
 import { projectImageRules } from '../../../scripts/dev/node-agent/local-images.ts';
+import { runAs } from '../../../scripts/dev/node-agent/run-as.ts';
+import { ENV_ERROR_CODE } from '../../../scripts/dev/node-agent/env.ts';
+import type { V1Pod } from '@kubernetes/client-node';
 
 const rules = projectImageRules('/repo', 'dist');
 const IMAGE = 'ghcr.io/pulsar-websocket-operator/pulsar-websocket-operator';
@@ -57,5 +60,42 @@ describe('image map', () => {
     assert.throws(() => resolveCommand(`${IMAGE}:1`, undefined, [], rules, 'x'), {
       code: IMAGE_ERROR_CODE,
     });
+  });
+});
+
+describe('runAs', () => {
+  const imageUser = { uid: 65532, gid: 65532 };
+  const pod = (sc: object | undefined): V1Pod => ({
+    spec: { containers: [], securityContext: sc },
+  });
+
+  it('takes the container over the pod over the image user', () => {
+    assert.deepEqual(runAs(pod({ runAsUser: 1000, runAsGroup: 1001 }), { name: 'c' }, imageUser), {
+      uid: 1000,
+      gid: 1001,
+    });
+    assert.deepEqual(
+      runAs(
+        pod({ runAsUser: 1000 }),
+        { name: 'c', securityContext: { runAsUser: 7, runAsGroup: 8 } },
+        undefined,
+      ),
+      { uid: 7, gid: 8 },
+    );
+    assert.deepEqual(runAs(pod(undefined), { name: 'c' }, imageUser), imageUser);
+    assert.equal(runAs(pod(undefined), { name: 'c' }, undefined), undefined);
+  });
+
+  it('refuses runAsNonRoot with a root or unknown user, with a stable code', () => {
+    assert.throws(() => runAs(pod({ runAsNonRoot: true }), { name: 'c' }, undefined), {
+      code: ENV_ERROR_CODE,
+    });
+    assert.throws(
+      () => runAs(pod({ runAsNonRoot: true, runAsUser: 0 }), { name: 'c' }, imageUser),
+      {
+        code: ENV_ERROR_CODE,
+      },
+    );
+    assert.deepEqual(runAs(pod({ runAsNonRoot: true }), { name: 'c' }, imageUser), imageUser);
   });
 });

@@ -175,6 +175,17 @@ describe('mount plan', () => {
     assert.ok(lines.includes("mount -o remount,bind,ro '/etc/pulsar-ws-gateway/tls'"));
     assert.ok(!lines.includes("mount -o remount,bind,ro '/tmp'"));
     assert.equal(lines.at(-1), 'exec "$@"');
+    const asUser = mountScript(
+      [],
+      () => '',
+      () => false,
+      '/',
+      { uid: 65532, gid: 65533 },
+    );
+    assert.equal(
+      asUser.split('\n').at(-1),
+      'exec setpriv --reuid=65532 --regid=65533 --clear-groups -- "$@"',
+    );
     assert.equal(shQuote("it's"), `'it'\\''s'`);
   });
 });
