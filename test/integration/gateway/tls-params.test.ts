@@ -11,7 +11,7 @@ import { connect } from 'node:tls';
 import WebSocket from 'ws';
 import { eventually } from '../../helpers/eventually.ts';
 import { makeSelfSignedCert } from '../../helpers/gateway-certs.ts';
-import { uniqueName } from '../../helpers/test-env.ts';
+import { pulsarEnv, uniqueName } from '../../helpers/test-env.ts';
 import { closeWs, nextJson, openWs } from '../../helpers/ws-client.ts';
 import { WsQueue } from '../../helpers/ws-queue.ts';
 import { openWithQueue, startGateway } from '../../helpers/gateway.ts';
@@ -76,7 +76,7 @@ describe('gateway parameters', () => {
     await gw.close();
   });
 
-  it('accepts every producer parameter and every compression codec', async () => {
+  it('applies every producer parameter and every compression codec (checked on the stored entry)', async () => {
     for (const codec of ['NONE', 'LZ4', 'ZLIB', 'ZSTD', 'SNAPPY']) {
       const topic = uniqueName(`params-${codec.toLowerCase()}`);
       const path = `persistent/public/default/${topic}`;
@@ -101,6 +101,18 @@ describe('gateway parameters', () => {
         );
         assert.equal((await nextJson(p))['result'], 'ok');
         assert.equal((await q.next())['payload'], b64(`c-${codec}`.repeat(50)));
+        // The stored entry (peeked on the unacked subscription) carries what was asked for.
+        const res = await fetch(
+          `${pulsarEnv().adminUrl}/admin/v2/${path}/subscription/sub/position/1`,
+        );
+        assert.equal(res.status, 200);
+        const h = (name: string): string | null => res.headers.get(`x-pulsar-${name}`);
+        assert.equal(h('compression') ?? 'NONE', codec);
+        assert.equal(h('producer-name'), `p-${topic}`);
+        assert.equal(h('sequence-id'), '6', 'initialSequenceId=5: the first message is 6');
+        // A delayed message (deliverAfterMs) is never batched, as in the Java client.
+        assert.equal(h('num-batch-message'), null);
+        await res.arrayBuffer();
       } finally {
         await closeWs(p);
         await closeWs(c);
