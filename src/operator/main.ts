@@ -56,6 +56,7 @@ export async function main(
     metricsPort: options.metricsPort,
     healthPort: options.healthPort,
     resyncPeriodMs: options.resyncPeriodMs,
+    maxConcurrentReconciles: options.maxConcurrentReconciles,
     ...(options.leaderElect
       ? { leaderElection: { namespace: options.leaseNamespace, name: options.leaseName } }
       : {}),

@@ -27,6 +27,8 @@ export interface OperatorOptions {
   logLevel: string;
   /** Periodic resync of every informer, in ms (default 600 000; 0 disables). */
   resyncPeriodMs: number;
+  /** Gateways reconciled in parallel (default 4). */
+  maxConcurrentReconciles: number;
 }
 
 /** Where the service account's namespace is mounted in a pod. */
@@ -63,6 +65,8 @@ Flags (environment variable in brackets):
   --log-level <level>        pino level (default info) [LOG_LEVEL]
   --resync-period <seconds>  re-enqueue every cached object this often; 0 disables
                              (default 600) [RESYNC_PERIOD]
+  --max-concurrent-reconciles <n>
+                             gateways reconciled in parallel (default 4) [MAX_CONCURRENT_RECONCILES]
   --help                     print this help
 `;
 }
@@ -81,6 +85,14 @@ function seconds(value: string, flag: string): number {
     throw new OperatorConfigError(`${flag} must be a number of seconds (0-86400), got "${value}"`);
   }
   return Math.round(n * 1000);
+}
+
+function count(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new OperatorConfigError(`${flag} must be an integer from 1 to 256, got "${value}"`);
+  }
+  return n;
 }
 
 function bool(value: string, flag: string): boolean {
@@ -124,6 +136,7 @@ export function parseOperatorOptions(
         'gateway-image': { type: 'string' },
         'log-level': { type: 'string' },
         'resync-period': { type: 'string' },
+        'max-concurrent-reconciles': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -150,6 +163,10 @@ export function parseOperatorOptions(
     resyncPeriodMs: seconds(
       pick(values['resync-period'], 'RESYNC_PERIOD') ?? '600',
       '--resync-period',
+    ),
+    maxConcurrentReconciles: count(
+      pick(values['max-concurrent-reconciles'], 'MAX_CONCURRENT_RECONCILES') ?? '4',
+      '--max-concurrent-reconciles',
     ),
   };
 }

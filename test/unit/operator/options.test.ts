@@ -19,6 +19,7 @@ describe('parseOperatorOptions', () => {
     assert.equal(o.leaseNamespace, 'operators');
     assert.equal(o.kubeconfig, undefined);
     assert.equal(o.resyncPeriodMs, 600_000);
+    assert.equal(o.maxConcurrentReconciles, 4);
     assert.equal(
       o.gatewayImage,
       `ghcr.io/pulsar-websocket-operator/pulsar-websocket-operator:${operatorVersion()}`,
@@ -46,6 +47,11 @@ describe('parseOperatorOptions', () => {
     const env = parseOperatorOptions([], { RESYNC_PERIOD: '0' });
     assert.ok(env !== 'help');
     assert.equal(env.resyncPeriodMs, 0);
+    const mcr = parseOperatorOptions(['--max-concurrent-reconciles', '16'], {
+      MAX_CONCURRENT_RECONCILES: '2',
+    });
+    assert.ok(mcr !== 'help');
+    assert.equal(mcr.maxConcurrentReconciles, 16);
   });
 
   it('--help, and errors with a stable code for unknown flags and bad values', () => {
@@ -56,6 +62,8 @@ describe('parseOperatorOptions', () => {
       ['--leader-elect', 'maybe'],
       ['--resync-period', '-1'],
       ['--resync-period', 'soon'],
+      ['--max-concurrent-reconciles', '0'],
+      ['--max-concurrent-reconciles', '1.5'],
     ]) {
       assert.throws(
         () => parseOperatorOptions(argv, {}),
