@@ -2,7 +2,8 @@
  * Reconnect (issue 4, Tests): a private broker is restarted while a producer and a consumer are
  * connected through our gateway. Sessions stay open, every publish gets exactly one answer, and
  * every message acknowledged with "ok" reaches the consumer (duplicates allowed: no broker dedup).
- * `/readyz` answers 503 while the broker is down and 200 again once it is back.
+ * `/readyz` answers 503 while the broker is down and 200 again once it is back; a producer with
+ * a short `sendTimeoutMillis` gets `send-error:8` (TimeoutException) meanwhile.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -70,6 +71,10 @@ describe('gateway across a broker restart', () => {
     };
     for (let i = 0; i < early; i++) send(i);
     while (answers < early) await answer();
+    // A second producer with a short sendTimeoutMillis gets its publish answered with the
+    // reference's timeout error while the broker is down.
+    const timed = await openWs(`${gw.url}/ws/v2/producer/${path}?sendTimeoutMillis=1000`);
+    const tq = new WsQueue(timed);
     await broker.stop();
     // The probe runs every 250 ms; the broker stays down far longer than that.
     const readiness = new Set<number>();
@@ -82,6 +87,11 @@ describe('gateway across a broker restart', () => {
       send(i);
       await new Promise((r) => setTimeout(r, 20));
     }
+    timed.send(JSON.stringify({ payload: 'dA==', context: 'timed' }));
+    const timeout = await tq.next(60_000);
+    assert.equal(timeout['result'], 'send-error:8');
+    assert.equal(timeout['context'], 'timed');
+    assert.match(String(timeout['errorMsg']), /TimeoutException/);
     await broker.restart();
     while (answers < n) await answer();
     await assert.rejects(pq.next(500), 'exactly one answer per publish');
@@ -107,6 +117,8 @@ describe('gateway across a broker restart', () => {
     });
     assert.equal(producer.readyState, producer.OPEN);
     assert.equal(consumer.readyState, consumer.OPEN);
+    assert.equal(timed.readyState, timed.OPEN);
+    await closeWs(timed);
     await closeWs(producer);
     await closeWs(consumer);
   });
