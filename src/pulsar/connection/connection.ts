@@ -236,6 +236,8 @@ export class Connection {
 
   #state: ConnectionStateValue = ConnectionState.Idle;
   #socket: net.Socket | undefined;
+  /** True while {@link #write} holds the socket corked until the next tick. */
+  #corked = false;
   #decoder = new FrameDecoder();
   #options: ConnectionOptions;
   #auth: AuthProvider;
@@ -601,10 +603,23 @@ export class Connection {
     }
   }
 
-  /** Writes bytes if the socket is open; returns false when the caller should wait for drain. */
+  /**
+   * Writes bytes if the socket is open; returns false when the caller should wait for drain.
+   * Frames written in one tick leave in one `writev` (the socket is corked until the next tick):
+   * a burst of sends or acks costs one system call rather than one per frame, which was the
+   * largest item of a gateway's CPU profile under publish load (BENCHMARKS.md).
+   */
   #write(bytes: Uint8Array): boolean {
     const socket = this.#socket;
     if (socket === undefined || socket.destroyed) return true;
+    if (!this.#corked) {
+      this.#corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        socket.uncork();
+      });
+    }
     return socket.write(bytes);
   }
 
