@@ -1,4 +1,4 @@
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1EnvFromSource, V1EnvVarSource, V1Pod } from '@kubernetes/client-node';
 
 /** Error code of a container environment that cannot be built (kubelet: CreateContainerConfigError). */
 export const ENV_ERROR_CODE = 'AGENT_ERR_CONTAINER_CONFIG';
@@ -94,45 +94,56 @@ export function expandRefs(text: string, vars: Readonly<Record<string, string>>)
  */
 export function resolveEnv(container: V1Container, ctx: EnvContext): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const from of container.envFrom ?? []) {
-    const prefix = from.prefix ?? '';
-    const ref = from.configMapRef ?? from.secretRef;
-    if (ref === undefined) continue;
-    const isSecret = from.secretRef !== undefined;
-    const data = isSecret ? ctx.secret(ref.name ?? '') : ctx.configMap(ref.name ?? '');
-    if (data === undefined) {
-      if (ref.optional === true) continue;
-      throw new ContainerConfigError(
-        `${isSecret ? 'secret' : 'configmap'} "${ref.name}" not found (envFrom)`,
-      );
-    }
-    for (const [k, v] of Object.entries(data)) out[prefix + k] = v;
-  }
+  for (const from of container.envFrom ?? []) Object.assign(out, envFromValues(from, ctx));
   for (const e of container.env ?? []) {
-    if (e.valueFrom === undefined) {
-      out[e.name] = expandRefs(e.value ?? '', out);
-      continue;
-    }
-    const { fieldRef, secretKeyRef, configMapKeyRef, resourceFieldRef } = e.valueFrom;
-    if (fieldRef !== undefined) {
-      out[e.name] = fieldValue(fieldRef.fieldPath, ctx);
-    } else if (secretKeyRef !== undefined || configMapKeyRef !== undefined) {
-      const isSecret = secretKeyRef !== undefined;
-      const ref = secretKeyRef ?? configMapKeyRef;
-      const data = isSecret ? ctx.secret(ref?.name ?? '') : ctx.configMap(ref?.name ?? '');
-      const value = data?.[ref?.key ?? ''];
-      if (value === undefined) {
-        if (ref?.optional === true) continue;
-        throw new ContainerConfigError(
-          `${isSecret ? 'secret' : 'configmap'} "${ref?.name}" key "${ref?.key}" not found (env ${e.name})`,
-        );
-      }
-      out[e.name] = value;
-    } else if (resourceFieldRef !== undefined) {
-      out[e.name] = resourceValue(container, resourceFieldRef.resource, resourceFieldRef.divisor);
-    }
+    const value =
+      e.valueFrom === undefined
+        ? expandRefs(e.value ?? '', out)
+        : valueFromSource(e.name, e.valueFrom, container, ctx);
+    if (value !== undefined) out[e.name] = value;
   }
   return out;
+}
+
+/** The variables of one `envFrom` source (prefixed); empty for a missing optional source. */
+function envFromValues(from: V1EnvFromSource, ctx: EnvContext): Record<string, string> {
+  const prefix = from.prefix ?? '';
+  const ref = from.configMapRef ?? from.secretRef;
+  if (ref === undefined) return {};
+  const isSecret = from.secretRef !== undefined;
+  const data = isSecret ? ctx.secret(ref.name ?? '') : ctx.configMap(ref.name ?? '');
+  if (data === undefined) {
+    if (ref.optional === true) return {};
+    throw new ContainerConfigError(
+      `${isSecret ? 'secret' : 'configmap'} "${ref.name}" not found (envFrom)`,
+    );
+  }
+  return Object.fromEntries(Object.entries(data).map(([k, v]) => [prefix + k, v]));
+}
+
+/** The value of one `valueFrom`; undefined for a missing optional key. */
+function valueFromSource(
+  name: string,
+  valueFrom: V1EnvVarSource,
+  container: V1Container,
+  ctx: EnvContext,
+): string | undefined {
+  const { fieldRef, secretKeyRef, configMapKeyRef, resourceFieldRef } = valueFrom;
+  if (fieldRef !== undefined) return fieldValue(fieldRef.fieldPath, ctx);
+  if (resourceFieldRef !== undefined) {
+    return resourceValue(container, resourceFieldRef.resource, resourceFieldRef.divisor);
+  }
+  const isSecret = secretKeyRef !== undefined;
+  const ref = secretKeyRef ?? configMapKeyRef;
+  if (ref === undefined) return undefined;
+  const data = isSecret ? ctx.secret(ref.name ?? '') : ctx.configMap(ref.name ?? '');
+  const value = data?.[ref.key];
+  if (value === undefined && ref.optional !== true) {
+    throw new ContainerConfigError(
+      `${isSecret ? 'secret' : 'configmap'} "${ref.name}" key "${ref.key}" not found (env ${name})`,
+    );
+  }
+  return value;
 }
 
 const QUANTITY_SUFFIX: Record<string, number> = {

@@ -324,10 +324,7 @@ export class NodeAgent {
     if (nodeName !== this.nodeName) return;
     const runner = this.#runners.get(key);
     if (pod.metadata?.deletionTimestamp !== undefined) {
-      const grace =
-        pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
-      if (runner !== undefined) void this.#stopPod(key, runner, grace, true);
-      else if (!this.#stopping.has(key)) void this.#forceDelete(pod);
+      this.#onDeleting(key, pod, runner);
       return;
     }
     if (runner !== undefined) {
@@ -337,6 +334,19 @@ export class NodeAgent {
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') return;
     if (this.#stopping.has(key)) return;
+    this.#admit(key, pod);
+  }
+
+  /** A pod of this node being deleted: stop it with its grace period, then remove it. */
+  #onDeleting(key: string, pod: V1Pod, runner: PodRunner | undefined): void {
+    const grace =
+      pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+    if (runner !== undefined) void this.#stopPod(key, runner, grace, true);
+    else if (!this.#stopping.has(key)) void this.#forceDelete(pod);
+  }
+
+  /** Starts running a pod bound to this node: its address on lo, its directory, its runner. */
+  #admit(key: string, pod: V1Pod): void {
     const uid = pod.metadata?.uid ?? key;
     const podDir = path.join(
       this.#o.stateDir,

@@ -1,4 +1,10 @@
-import type { V1Container, V1KeyToPath, V1Pod, V1Volume } from '@kubernetes/client-node';
+import type {
+  V1Container,
+  V1KeyToPath,
+  V1Pod,
+  V1Volume,
+  V1VolumeProjection,
+} from '@kubernetes/client-node';
 import { ContainerConfigError, fieldValue, type EnvContext, type KeyValues } from './env.ts';
 
 /** What a volume's directory holds. */
@@ -102,35 +108,47 @@ export function volumeContent(volume: V1Volume, ctx: VolumeContext): VolumeConte
     return { kind: 'files', mode: volume.downwardAPI.defaultMode ?? DEFAULT_MODE, files };
   }
   if (volume.projected !== undefined) {
-    const files = new Map<string, Buffer>();
-    for (const src of volume.projected.sources ?? []) {
-      if (src.secret !== undefined) {
-        const s = src.secret;
-        for (const [k, v] of keyed(true, s.name ?? '', s.items, s.optional === true, ctx)) {
-          files.set(k, v);
-        }
-      } else if (src.configMap !== undefined) {
-        const c = src.configMap;
-        for (const [k, v] of keyed(false, c.name ?? '', c.items, c.optional === true, ctx)) {
-          files.set(k, v);
-        }
-      } else if (src.downwardAPI !== undefined) {
-        for (const item of src.downwardAPI.items ?? []) {
-          if (item.fieldRef === undefined) continue;
-          files.set(item.path, Buffer.from(fieldValue(item.fieldRef.fieldPath, ctx)));
-        }
-      } else if (src.serviceAccountToken !== undefined) {
-        const t = src.serviceAccountToken;
-        const token = ctx.token(t.audience ?? '', t.expirationSeconds ?? DEFAULT_TOKEN_SECONDS);
-        if (token === undefined) {
-          throw new ContainerConfigError('service account token not available yet');
-        }
-        files.set(t.path, Buffer.from(token));
-      }
-    }
-    return { kind: 'files', mode: volume.projected.defaultMode ?? DEFAULT_MODE, files };
+    return {
+      kind: 'files',
+      mode: volume.projected.defaultMode ?? DEFAULT_MODE,
+      files: projectedFiles(volume.projected.sources ?? [], ctx),
+    };
   }
   throw new ContainerConfigError(`volume "${volume.name}": unsupported volume type`);
+}
+
+/** The files of a projected volume: each source's files, later sources winning. */
+function projectedFiles(
+  sources: readonly V1VolumeProjection[],
+  ctx: VolumeContext,
+): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (const src of sources) {
+    if (src.secret !== undefined) {
+      const s = src.secret;
+      for (const [k, v] of keyed(true, s.name ?? '', s.items, s.optional === true, ctx)) {
+        files.set(k, v);
+      }
+    } else if (src.configMap !== undefined) {
+      const c = src.configMap;
+      for (const [k, v] of keyed(false, c.name ?? '', c.items, c.optional === true, ctx)) {
+        files.set(k, v);
+      }
+    } else if (src.downwardAPI !== undefined) {
+      for (const item of src.downwardAPI.items ?? []) {
+        if (item.fieldRef === undefined) continue;
+        files.set(item.path, Buffer.from(fieldValue(item.fieldRef.fieldPath, ctx)));
+      }
+    } else if (src.serviceAccountToken !== undefined) {
+      const t = src.serviceAccountToken;
+      const token = ctx.token(t.audience ?? '', t.expirationSeconds ?? DEFAULT_TOKEN_SECONDS);
+      if (token === undefined) {
+        throw new ContainerConfigError('service account token not available yet');
+      }
+      files.set(t.path, Buffer.from(token));
+    }
+  }
+  return files;
 }
 
 /** Token requests a pod's projected volumes need: `[audience, expirationSeconds]` pairs. */
