@@ -55,6 +55,7 @@ export async function main(
     namespaces: options.namespaces,
     metricsPort: options.metricsPort,
     healthPort: options.healthPort,
+    ...(options.bindAddress === undefined ? {} : { bindAddress: options.bindAddress }),
     resyncPeriodMs: options.resyncPeriodMs,
     maxConcurrentReconciles: options.maxConcurrentReconciles,
     ...(options.leaderElect

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { BaseError } from '../shared/index.ts';
 
@@ -20,6 +21,8 @@ export interface OperatorOptions {
   namespaces: string[];
   metricsPort: number;
   healthPort: number;
+  /** Address the metrics and health servers listen on; undefined: all addresses. */
+  bindAddress: string | undefined;
   leaderElect: boolean;
   leaseNamespace: string;
   leaseName: string;
@@ -57,6 +60,8 @@ Flags (environment variable in brackets):
   --namespaces <a,b,...>     namespaces to watch; default: all namespaces [WATCH_NAMESPACES]
   --metrics-port <port>      port of /metrics (default 8080) [METRICS_PORT]
   --health-port <port>       port of /healthz and /readyz (default 8081) [HEALTH_PORT]
+  --bind-address <ip>        IP address the metrics and health servers listen on
+                             (default: all addresses) [BIND_ADDRESS]
   --leader-elect <bool>      elect a leader through a Lease (default true) [LEADER_ELECT]
   --lease-namespace <ns>     namespace of the Lease (default: the pod's namespace, else "default") [POD_NAMESPACE]
   --lease-name <name>        name of the Lease (default pulsar-ws-operator-leader)
@@ -77,6 +82,14 @@ function port(value: string, flag: string): number {
     throw new OperatorConfigError(`${flag} must be a port number (0-65535), got "${value}"`);
   }
   return n;
+}
+
+function ipAddress(value: string, flag: string): string {
+  // An IP literal only: a host name would resolve at listen time and fail far from the flag.
+  if (isIP(value) === 0) {
+    throw new OperatorConfigError(`${flag} must be an IPv4 or IPv6 address, got "${value}"`);
+  }
+  return value;
 }
 
 function seconds(value: string, flag: string): number {
@@ -130,6 +143,7 @@ export function parseOperatorOptions(
         namespaces: { type: 'string' },
         'metrics-port': { type: 'string' },
         'health-port': { type: 'string' },
+        'bind-address': { type: 'string' },
         'leader-elect': { type: 'string' },
         'lease-namespace': { type: 'string' },
         'lease-name': { type: 'string' },
@@ -155,6 +169,9 @@ export function parseOperatorOptions(
     namespaces: [...new Set(namespaces)],
     metricsPort: port(pick(values['metrics-port'], 'METRICS_PORT') ?? '8080', '--metrics-port'),
     healthPort: port(pick(values['health-port'], 'HEALTH_PORT') ?? '8081', '--health-port'),
+    bindAddress: ((v) => (v === undefined ? undefined : ipAddress(v, '--bind-address')))(
+      pick(values['bind-address'], 'BIND_ADDRESS'),
+    ),
     leaderElect: bool(pick(values['leader-elect'], 'LEADER_ELECT') ?? 'true', '--leader-elect'),
     leaseNamespace: values['lease-namespace'] ?? podNamespace(env),
     leaseName: values['lease-name'] ?? 'pulsar-ws-operator-leader',

@@ -15,6 +15,7 @@ describe('parseOperatorOptions', () => {
     assert.deepEqual(o.namespaces, []);
     assert.equal(o.metricsPort, 8080);
     assert.equal(o.healthPort, 8081);
+    assert.equal(o.bindAddress, undefined);
     assert.equal(o.leaderElect, true);
     assert.equal(o.leaseNamespace, 'operators');
     assert.equal(o.kubeconfig, undefined);
@@ -54,6 +55,15 @@ describe('parseOperatorOptions', () => {
     assert.equal(mcr.maxConcurrentReconciles, 16);
   });
 
+  it('--bind-address takes an IPv4 or IPv6 literal, flag over BIND_ADDRESS', () => {
+    const flag = parseOperatorOptions(['--bind-address', '127.0.0.1'], { BIND_ADDRESS: '::' });
+    assert.ok(flag !== 'help');
+    assert.equal(flag.bindAddress, '127.0.0.1');
+    const env = parseOperatorOptions([], { BIND_ADDRESS: '::1' });
+    assert.ok(env !== 'help');
+    assert.equal(env.bindAddress, '::1');
+  });
+
   it('--help, and errors with a stable code for unknown flags and bad values', () => {
     assert.equal(parseOperatorOptions(['--help'], {}), 'help');
     for (const argv of [
@@ -64,6 +74,8 @@ describe('parseOperatorOptions', () => {
       ['--resync-period', 'soon'],
       ['--max-concurrent-reconciles', '0'],
       ['--max-concurrent-reconciles', '1.5'],
+      ['--bind-address', 'localhost'],
+      ['--bind-address', '10.0.0.300'],
     ]) {
       assert.throws(
         () => parseOperatorOptions(argv, {}),
