@@ -17,6 +17,7 @@ import { silentLogger } from '../../shared/index.ts';
 import { metricsOn } from '../../shared/index.ts';
 import { isNotFound } from './api-errors.ts';
 import { applyBody, applyReason } from './apply-diff.ts';
+import { pooledDispatcher } from './pooled-dispatcher.ts';
 
 /** The one field manager of everything the operator applies (docs/style.md §7.3). */
 export const FIELD_MANAGER = 'pulsar-ws-operator';
@@ -56,6 +57,13 @@ const WRITE_METHODS = new Set<string>([
  */
 class ObjectApi extends KubernetesObjectApi {
   onResponse: (method: string, code: string) => void = () => {};
+
+  /** Makes every request share one keep-alive connection pool (see `pooledDispatcher`). */
+  poolConnections(kubeConfig: KubeConfig): void {
+    this.configuration.authMethods.default = pooledDispatcher(
+      this.configuration.authMethods.default ?? kubeConfig,
+    );
+  }
 
   async patchJson<T extends KubernetesObject>(
     spec: KubernetesObject,
@@ -130,6 +138,7 @@ export class KubeClient {
     (api as unknown as { setDefaultNamespace(kc: KubeConfig): string }).setDefaultNamespace(
       options.kubeConfig,
     );
+    api.poolConnections(options.kubeConfig);
     if (options.registry !== undefined) {
       this.#requests = metricsOn.counter(options.registry, {
         name: 'rest_client_requests_total',
