@@ -484,12 +484,13 @@ export class GatewayReconciler {
           ca: pairFrom(this.#o.caches.secrets.get(namespace, names.caSecret)),
           server: pairFrom(this.#o.caches.secrets.get(namespace, names.tlsSecret)),
         }),
-      async () => ({
-        ca: pairFrom(await this.#o.client.get<V1Secret>('v1', 'Secret', namespace, names.caSecret)),
-        server: pairFrom(
-          await this.#o.client.get<V1Secret>('v1', 'Secret', namespace, names.tlsSecret),
-        ),
-      }),
+      async () => {
+        const [caSecret, serverSecret] = await Promise.all([
+          this.#o.client.get<V1Secret>('v1', 'Secret', namespace, names.caSecret),
+          this.#o.client.get<V1Secret>('v1', 'Secret', namespace, names.tlsSecret),
+        ]);
+        return { ca: pairFrom(caSecret), server: pairFrom(serverSecret) };
+      },
     ];
     let ca: KeyPairPem | undefined;
     let server: KeyPairPem | undefined;
@@ -565,12 +566,21 @@ export class GatewayReconciler {
   ): Promise<Map<string, KubernetesObject>> {
     const applied = new Map<string, KubernetesObject>();
     const created: string[] = [];
-    for (const obj of desired) {
-      const current = await this.#current(obj);
-      let outcome;
-      try {
-        outcome = await this.#o.client.applyIfChanged<KubernetesObject>(obj, current);
-      } catch (err) {
+    // Children are independent API objects, so each phase is applied concurrently (one round
+    // trip per phase, not per child: a first reconcile took ~1.6 s of mostly waiting). The
+    // phases keep what pods mount (ConfigMap, Secrets, Certificate) before the workload.
+    for (const phase of applyPhases(desired)) {
+      const results = await Promise.allSettled(
+        phase.map(async (obj) => {
+          const current = await this.#current(obj);
+          const outcome = await this.#o.client.applyIfChanged<KubernetesObject>(obj, current);
+          return { obj, current, outcome };
+        }),
+      );
+      const failed = results.findIndex((r) => r.status === 'rejected');
+      if (failed !== -1) {
+        const obj = phase[failed] as DesiredObject;
+        const err: unknown = (results[failed] as PromiseRejectedResult).reason;
         const detail = apiErrors.message(err);
         const message = `Applying ${obj.kind ?? ''} "${obj.metadata?.name ?? ''}" failed (HTTP ${String(apiErrors.code(err) ?? 'error')})${detail === undefined ? '' : `: ${detail}`}`;
         this.#log.error(
@@ -601,10 +611,14 @@ export class GatewayReconciler {
         if (isInvalid(err) || code === 400 || code === 403) throw new ApplyRejected(message, err);
         throw err;
       }
-      if (outcome.wrote && current === undefined) {
-        created.push(`${obj.kind ?? ''} "${obj.metadata?.name ?? ''}"`);
+      for (const r of results) {
+        if (r.status !== 'fulfilled') continue;
+        const { obj, current, outcome } = r.value;
+        if (outcome.wrote && current === undefined) {
+          created.push(`${obj.kind ?? ''} "${obj.metadata?.name ?? ''}"`);
+        }
+        applied.set(obj.kind ?? '', outcome.object);
       }
-      applied.set(obj.kind ?? '', outcome.object);
     }
     // One Event for everything a reconcile created (not one per child): a first reconcile
     // would otherwise write as many Events as children.
@@ -742,4 +756,14 @@ export class GatewayReconciler {
     // EventRecorder never rejects: events are best effort (client-go semantics).
     await this.#o.events.record(gw, event);
   }
+}
+
+/** Kinds pods mount: applied, all at once, before the rest (applied all at once too). */
+const MOUNTED_KINDS = new Set(['ConfigMap', 'Secret', 'Certificate']);
+
+/** `desired` split into apply phases, each in the input order. */
+function applyPhases(desired: readonly DesiredObject[]): DesiredObject[][] {
+  const first = desired.filter((d) => MOUNTED_KINDS.has(d.kind ?? ''));
+  const rest = desired.filter((d) => !MOUNTED_KINDS.has(d.kind ?? ''));
+  return [first, rest].filter((p) => p.length > 0);
 }
