@@ -20,6 +20,7 @@ import {
 import { childName } from './resources/names.ts';
 import { Controller } from './runtime/controller.ts';
 import { HealthServer } from './runtime/health-server.ts';
+import { stripManagedFields } from './runtime/strip-managed-fields.ts';
 import {
   forObject,
   forOwner,
@@ -316,10 +317,12 @@ export class Manager {
       kind: string,
       plural: string,
       labelSelector: string | undefined,
+      keepManager: string | undefined,
     ): Informer<T> =>
       new Informer<T>({
         ...common,
         name,
+        transform: (obj: T) => stripManagedFields(obj, keepManager),
         path: (ns) => resourcePath(apiVersion, plural, ns),
         list: (ns, selector) => client.list<T>(apiVersion, kind, ns, selector),
         ...(labelSelector === undefined ? {} : { labelSelector }),
@@ -331,13 +334,30 @@ export class Manager {
       CRD_KIND,
       CRD_PLURAL,
       undefined,
+      // The reconciler reads a gateway's spec and status, never its managedFields.
+      undefined,
     );
     // Every Secret, not only ours: gateways reference user Secrets that carry no label.
-    const secrets = informer<V1Secret>('secrets', 'v1', 'Secret', 'secrets', undefined);
+    // Our own apply entries stay: apply-diff's ownership check reads them (TLS Secrets).
+    const secrets = informer<V1Secret>(
+      'secrets',
+      'v1',
+      'Secret',
+      'secrets',
+      undefined,
+      client.fieldManager,
+    );
     const owned = new Map<string, ObjectCache<KubernetesObject>>();
     const ownedInformers: AnyInformer[] = [];
     for (const k of OWNED_INFORMERS) {
-      const inf = informer<KubernetesObject>(k.plural, k.apiVersion, k.kind, k.plural, managedBy);
+      const inf = informer<KubernetesObject>(
+        k.plural,
+        k.apiVersion,
+        k.kind,
+        k.plural,
+        managedBy,
+        client.fieldManager,
+      );
       owned.set(kindKey(k.apiVersion, k.kind), inf);
       ownedInformers.push(inf);
     }

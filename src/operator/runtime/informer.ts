@@ -105,6 +105,11 @@ export interface InformerOptions<T extends KubernetesObject> {
   restartMaxMs?: number;
   /** Randomness in [0, 1) for jitter (default `Math.random`). */
   random?: () => number;
+  /**
+   * Applied to every listed or watched object before it is cached (client-go's
+   * `SetTransform`); may modify the object it is given, which no one else holds.
+   */
+  transform?: (obj: T) => T;
   /** Creates the list+watch of one namespace (default: client-node's `ListWatch`). */
   createListWatch?: (
     path: string,
@@ -300,15 +305,21 @@ export class Informer<T extends KubernetesObject> {
     const opts = this.#opts;
     const selector = opts.labelSelector;
     // `source` is only read when the list runs, after it is initialised below.
+    const transform = opts.transform;
     const list = async (): Promise<KubernetesListObject<T>> => {
       const res = await opts.list(namespace, selector);
+      if (transform !== undefined) res.items = res.items.map(transform);
       source.listed = true;
       return res;
     };
     const path = opts.path(namespace);
+    const watch =
+      transform === undefined
+        ? new Watch(opts.kubeConfig)
+        : new TransformingWatch(opts.kubeConfig, transform as (obj: KubernetesObject) => unknown);
     const lw =
       opts.createListWatch?.(path, list, selector) ??
-      new ListWatch<T>(path, new Watch(opts.kubeConfig), list, false, selector);
+      new ListWatch<T>(path, watch, list, false, selector);
     const source: Source<T> = {
       namespace,
       lw,
@@ -397,5 +408,36 @@ export class Informer<T extends KubernetesObject> {
       this.#scheduleResync();
     }, delay);
     this.#resyncTimer.unref();
+  }
+}
+
+/** A `Watch` that passes every event's object through `transform` before `ListWatch` caches it. */
+class TransformingWatch extends Watch {
+  readonly #transform: (obj: KubernetesObject) => unknown;
+
+  constructor(kubeConfig: KubeConfig, transform: (obj: KubernetesObject) => unknown) {
+    super(kubeConfig);
+    this.#transform = transform;
+  }
+
+  override watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    return super.watch(
+      path,
+      queryParams,
+      (phase: string, apiObj: unknown, watchObj?: unknown) => {
+        // ERROR events carry a Status, not an object of the kind: left as they are.
+        const obj =
+          phase !== 'ERROR' && typeof apiObj === 'object' && apiObj !== null
+            ? this.#transform(apiObj)
+            : apiObj;
+        callback(phase, obj, watchObj);
+      },
+      done,
+    );
   }
 }
