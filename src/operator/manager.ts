@@ -71,7 +71,7 @@ export interface ManagerOptions {
   leaderElection?: LeaderElectionOptions;
   /** Periodic resync of every informer (default 600 000 ms; 0 disables). */
   resyncPeriodMs?: number;
-  /** Parallel reconciles of different gateways (default 4). */
+  /** Parallel reconciles of different gateways (default 16). */
   maxConcurrentReconciles?: number;
   /** Port of `/healthz` and `/readyz`; not served when absent (0: any free port). */
   healthPort?: number;
@@ -387,7 +387,7 @@ export class Manager {
       name: CONTROLLER_NAME,
       clock,
       logger,
-      maxConcurrentReconciles: this.#o.maxConcurrentReconciles ?? 4,
+      maxConcurrentReconciles: this.#o.maxConcurrentReconciles ?? 16,
       ...(registry === undefined ? {} : { registry }),
       reconcile: (key) => {
         this.#reconciles++;

@@ -30,7 +30,7 @@ export interface OperatorOptions {
   logLevel: string;
   /** Periodic resync of every informer, in ms (default 600 000; 0 disables). */
   resyncPeriodMs: number;
-  /** Gateways reconciled in parallel (default 4). */
+  /** Gateways reconciled in parallel (default 16; reconciles mostly wait on the API server). */
   maxConcurrentReconciles: number;
 }
 
@@ -71,7 +71,7 @@ Flags (environment variable in brackets):
   --resync-period <seconds>  re-enqueue every cached object this often; 0 disables
                              (default 600) [RESYNC_PERIOD]
   --max-concurrent-reconciles <n>
-                             gateways reconciled in parallel (default 4) [MAX_CONCURRENT_RECONCILES]
+                             gateways reconciled in parallel (default 16) [MAX_CONCURRENT_RECONCILES]
   --help                     print this help
 `;
 }
@@ -182,7 +182,7 @@ export function parseOperatorOptions(
       '--resync-period',
     ),
     maxConcurrentReconciles: count(
-      pick(values['max-concurrent-reconciles'], 'MAX_CONCURRENT_RECONCILES') ?? '4',
+      pick(values['max-concurrent-reconciles'], 'MAX_CONCURRENT_RECONCILES') ?? '16',
       '--max-concurrent-reconciles',
     ),
   };

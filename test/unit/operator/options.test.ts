@@ -20,7 +20,7 @@ describe('parseOperatorOptions', () => {
     assert.equal(o.leaseNamespace, 'operators');
     assert.equal(o.kubeconfig, undefined);
     assert.equal(o.resyncPeriodMs, 600_000);
-    assert.equal(o.maxConcurrentReconciles, 4);
+    assert.equal(o.maxConcurrentReconciles, 16);
     assert.equal(
       o.gatewayImage,
       `ghcr.io/pulsar-websocket-operator/pulsar-websocket-operator:${operatorVersion()}`,
