@@ -60,6 +60,10 @@ export interface OperatorBenchOptions {
    * start a run, a few MiB more RSS).
    */
   entry?: 'src' | 'dist';
+  /** Extra Node.js flags of the operator process, e.g. `--max-old-space-size=128`. */
+  nodeArgs?: readonly string[];
+  /** Extra operator flags, e.g. `--max-concurrent-reconciles=4` to measure the old default. */
+  operatorArgs?: readonly string[];
 }
 
 /** Writes seen by the API server in a window, by `verb resource[/subresource]`. */
@@ -285,11 +289,14 @@ class OperatorProcess {
     healthPort: number,
     resyncSeconds: number,
     logFile: string,
+    nodeArgs: readonly string[] = [],
+    operatorArgs: readonly string[] = [],
   ) {
     const log = createWriteStream(logFile);
     this.child = spawn(
       process.execPath,
       [
+        ...nodeArgs,
         mainFile,
         `--kubeconfig=${kubeconfig}`,
         '--leader-elect=false',
@@ -297,6 +304,7 @@ class OperatorProcess {
         `--health-port=${String(healthPort)}`,
         `--resync-period=${String(resyncSeconds)}`,
         '--log-level=warn',
+        ...operatorArgs,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -449,6 +457,8 @@ export async function runOperatorBench(
       healthPort,
       resyncSeconds,
       logFile,
+      options.nodeArgs,
+      options.operatorArgs,
     );
     const operator = op;
     progress('bench', `operator started (pid ${String(op.child.pid)}, log ${logFile})`);

@@ -16,6 +16,9 @@ const { values } = parseArgs({
     'timeout-seconds': { type: 'string', default: '900' },
     json: { type: 'string' },
     entry: { type: 'string', default: 'dist' },
+    // Repeatable: extra flags of the operator's Node.js process and of the operator itself.
+    'node-arg': { type: 'string', multiple: true, default: [] },
+    'operator-arg': { type: 'string', multiple: true, default: [] },
   },
 });
 const started = performance.now();
@@ -33,6 +36,8 @@ const result = await runOperatorBench(
     resyncSeconds: Number(values['resync-seconds']),
     timeoutSeconds: Number(values['timeout-seconds']),
     entry: values.entry === 'src' ? 'src' : 'dist',
+    nodeArgs: values['node-arg'],
+    operatorArgs: values['operator-arg'],
   },
   abort.signal,
 );
@@ -48,6 +53,7 @@ const report = {
   date: new Date().toISOString(),
   wholeRunSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
   machine,
+  args: { node: values['node-arg'], operator: values['operator-arg'] },
   result,
 };
 process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
