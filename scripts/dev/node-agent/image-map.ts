@@ -19,6 +19,12 @@ export interface ImageRule {
   env?: Readonly<Record<string, (podIP: string) => Record<string, string>>>;
   /** The image's default user (its `USER`), used when the pod spec sets no runAsUser. */
   user?: { uid: number; gid: number };
+  /**
+   * Host directories the mapped programs are read from (the checkout, Node.js). They stay
+   * visible in the pod even when one of its volumes is mounted over an ancestor, e.g. an
+   * `emptyDir` at `/tmp` while the checkout lives under `/tmp`.
+   */
+  hostPaths?: readonly string[];
 }
 
 /** The local program of a container, and the environment to add for it. */
@@ -27,6 +33,8 @@ export interface ResolvedCommand {
   extraEnv: Record<string, string>;
   /** The image's default user, if the rule names one. */
   imageUser: { uid: number; gid: number } | undefined;
+  /** See {@link ImageRule.hostPaths}. */
+  hostPaths: readonly string[];
 }
 
 /** `ghcr.io/a/b:1.2@sha256:…` → `ghcr.io/a/b`. */
@@ -64,5 +72,6 @@ export function resolveCommand(
     argv: [...prefix, ...rest, ...(args ?? [])],
     extraEnv: rule.env?.[cmd]?.(podIP) ?? {},
     imageUser: rule.user,
+    hostPaths: rule.hostPaths ?? [],
   };
 }

@@ -30,6 +30,7 @@ export function projectImageRules(repoRoot: string, from: 'dist' | 'src'): Image
       },
       // The Dockerfile's USER.
       user: { uid: 65532, gid: 65532 },
+      hostPaths: [repoRoot, path.dirname(process.execPath)],
     },
   ];
 }

@@ -289,6 +289,7 @@ export class PodRunner {
             statSync(path.join(this.#volumeDir(step.volume), step.subPath)).isFile(),
           c.spec.workingDir ?? '/',
           runAs(this.#pod, c.spec, resolved.imageUser),
+          { paths: resolved.hostPaths, keepDir: path.join(this.#d.podDir, 'keep') },
         );
       } catch (err) {
         c.state = {

@@ -188,4 +188,35 @@ describe('mount plan', () => {
     );
     assert.equal(shQuote("it's"), `'it'\\''s'`);
   });
+
+  it("keeps the program's host directories visible under a volume mounted over an ancestor", () => {
+    const steps = [
+      { volume: 'tmp', mountPath: '/tmp', subPath: '', readOnly: false },
+      { volume: 'tls', mountPath: '/etc/tls', subPath: '', readOnly: true },
+    ];
+    const script = mountScript(
+      steps,
+      (v) => `/state/${v}`,
+      () => false,
+      '/',
+      undefined,
+      { paths: ['/tmp/checkout', '/usr/local/bin', '/tmpfoo'], keepDir: '/state/keep' },
+    );
+    const lines = script.split('\n');
+    const at = (line: string): number => {
+      const i = lines.indexOf(line);
+      assert.ok(i >= 0, `missing: ${line}`);
+      return i;
+    };
+    // Staged before any volume hides it, bound back after all of them.
+    const stage = at("mount --bind '/tmp/checkout' '/state/keep/0'");
+    const tmp = at("mount --bind '/state/tmp' '/tmp'");
+    const restore = at("mount --bind '/state/keep/0' '/tmp/checkout'");
+    assert.ok(stage < tmp && tmp < restore);
+    assert.ok(at("mount -o remount,bind,ro '/etc/tls'") < restore);
+    // Paths no volume covers ('/tmpfoo' is not under '/tmp') are left alone.
+    assert.ok(!script.includes('/usr/local/bin'));
+    assert.ok(!script.includes('/tmpfoo'));
+    assert.equal(lines.at(-1), 'exec "$@"');
+  });
 });
