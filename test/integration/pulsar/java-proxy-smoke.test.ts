@@ -8,11 +8,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pulsarEnv, uniqueName } from '../../helpers/test-env.ts';
 import { closeWs, nextJson, openWs } from '../../helpers/ws-client.ts';
+import { WsQueue } from '../../helpers/ws-queue.ts';
 
 async function roundTrip(base: string): Promise<void> {
   const topic = uniqueName('smoke');
   const path = `persistent/public/default/${topic}`;
   const consumer = await openWs(`${base}/ws/v2/consumer/${path}/sub-${topic}`);
+  // The pushed message may arrive before the producer's answer: buffer it from now on.
+  const delivered = new WsQueue(consumer);
   const producer = await openWs(`${base}/ws/v2/producer/${path}`);
   try {
     const payload = Buffer.from(`hello ${topic}`).toString('base64');
@@ -24,7 +27,7 @@ async function roundTrip(base: string): Promise<void> {
     assert.equal(ack['context'], 'ctx-1');
     assert.equal(typeof ack['messageId'], 'string');
 
-    const msg = await nextJson(consumer);
+    const msg = await delivered.next();
     assert.equal(msg['payload'], payload);
     assert.deepEqual(msg['properties'], { k: 'v' });
     assert.equal(msg['key'], 'key-1');
