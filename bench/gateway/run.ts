@@ -27,6 +27,7 @@ import { REPO_ROOT, runDir } from '../../scripts/dev/paths.ts';
 import { JavaWebSocketProxy } from '../../scripts/dev/java-websocket-proxy.ts';
 import { PulsarStandalone } from '../../scripts/dev/pulsar-standalone.ts';
 import { progress } from '../../scripts/dev/progress.ts';
+import { javaVersionLine, writeBenchmarkSection } from '../lib/benchmarks-file.ts';
 import { runChild } from '../pulsar-client/child-run.ts';
 import type { ProducerRunResult } from '../pulsar-client/our-producer.ts';
 import { summarizeProfiles } from '../pulsar-client/profile-summary.ts';
@@ -596,16 +597,6 @@ function chart(rows: Row[], targets: Target[]): string {
   );
 }
 
-function javaVersionLine(): string {
-  try {
-    return (
-      execFileSync('sh', ['-c', 'java -version 2>&1'], { encoding: 'utf8' }).split('\n')[0] ?? ''
-    );
-  } catch {
-    return 'java: unknown version';
-  }
-}
-
 const SECTION = '## Gateway vs the Java WebSocket proxy';
 const SVG_FILE = 'bench/gateway/results.svg';
 
@@ -684,19 +675,6 @@ function report(
 }
 
 /** Replaces our section of BENCHMARKS.md (read right before writing; other sections are kept). */
-function writeSection(section: string): void {
-  const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\n';
-  const start = text.indexOf(SECTION + '\n');
-  if (start === -1) {
-    text = `${text.trimEnd()}\n\n${section}`;
-  } else {
-    const next = text.indexOf('\n## ', start + SECTION.length);
-    text = text.slice(0, start) + section + (next === -1 ? '' : text.slice(next + 1));
-  }
-  writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`);
-  progress('bench', `wrote ${file}`);
-}
 
 /** Exports `src/` of an older commit next to the repository (for its node_modules). */
 function exportRef(ref: string): { root: string; short: string } {
@@ -847,7 +825,7 @@ async function main(): Promise<void> {
     const svgPath = write ? path.join(REPO_ROOT, SVG_FILE) : path.join(workDir, 'results.svg');
     writeFileSync(svgPath, svg);
     progress('bench', `wrote ${svgPath}`);
-    if (write) writeSection(section);
+    if (write) writeBenchmarkSection(SECTION, section);
     if (QUICK) {
       // Machine-readable for test/integration/gateway/bench-gateway-smoke.test.ts.
       const samples = scenarios.flatMap((sc) =>

@@ -11,8 +11,7 @@
  * latency scenario, default 2000), --consume-messages N (default 300000), --profile (CPU profiles
  * of our processes, summarized), --no-write (print only).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,6 +19,7 @@ import { REPO_ROOT, runDir } from '../../scripts/dev/paths.ts';
 import { PulsarStandalone } from '../../scripts/dev/pulsar-standalone.ts';
 import { runScript } from '../../scripts/dev/run-script.ts';
 import { progress } from '../../scripts/dev/progress.ts';
+import { javaVersionLine, writeBenchmarkSection } from '../lib/benchmarks-file.ts';
 import { runChild } from './child-run.ts';
 import type { ConsumerRunResult } from './our-consumer.ts';
 import type { ProducerRunResult } from './our-producer.ts';
@@ -450,7 +450,7 @@ async function full(): Promise<void> {
       command: `npm run bench:pulsar-client${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
     });
     process.stdout.write(`\n${section}\n`);
-    if (!values['no-write']) writeSection(section);
+    if (!values['no-write']) writeBenchmarkSection(SECTION, section);
     if (values.profile) process.stdout.write(`\n${summarizeProfiles(profileDir)}\n`);
   } finally {
     await broker.destroy();
@@ -473,17 +473,6 @@ function versionOf(cacheDir: string, artifact: string, classpathFile: string): s
   const cp = readFileSync(path.join(cacheDir, classpathFile), 'utf8');
   const m = new RegExp(`${artifact}-(\\d+\\.\\d+\\.\\d+)\\.jar`).exec(cp);
   return m?.[1] ?? 'unknown';
-}
-
-function javaVersionLine(): string {
-  // java prints its version on stderr; a shell merges it into what execFileSync returns.
-  try {
-    return (
-      execFileSync('sh', ['-c', 'java -version 2>&1'], { encoding: 'utf8' }).split('\n')[0] ?? ''
-    );
-  } catch {
-    return 'java: unknown version';
-  }
 }
 
 const SECTION = '## Pulsar client vs pulsar-perf';
@@ -527,20 +516,6 @@ function report(r: ReportInput): string {
 }
 
 /** Replaces our section of BENCHMARKS.md (other sections are kept), or creates the file. */
-function writeSection(section: string): void {
-  const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
-  const header = '# Benchmarks\n\n';
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : header;
-  const start = text.indexOf(SECTION);
-  if (start === -1) {
-    text = `${text.trimEnd()}\n\n${section}`;
-  } else {
-    const next = text.indexOf('\n## ', start + SECTION.length);
-    text = text.slice(0, start) + section + (next === -1 ? '' : text.slice(next + 1));
-  }
-  writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`);
-  progress('bench', `wrote ${file}`);
-}
 
 if (values.smoke) {
   if (values['service-url'] !== undefined) {
