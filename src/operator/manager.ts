@@ -21,6 +21,7 @@ import { childName } from './resources/names.ts';
 import { Controller } from './runtime/controller.ts';
 import { HealthServer } from './runtime/health-server.ts';
 import { stripManagedFields } from './runtime/strip-managed-fields.ts';
+import { secretForCache } from './kube/secret-for-cache.ts';
 import {
   forObject,
   forOwner,
@@ -317,12 +318,12 @@ export class Manager {
       kind: string,
       plural: string,
       labelSelector: string | undefined,
-      keepManager: string | undefined,
+      transform: (obj: T) => T,
     ): Informer<T> =>
       new Informer<T>({
         ...common,
         name,
-        transform: (obj: T) => stripManagedFields(obj, keepManager),
+        transform,
         path: (ns) => resourcePath(apiVersion, plural, ns),
         list: (ns, selector) => client.list<T>(apiVersion, kind, ns, selector),
         ...(labelSelector === undefined ? {} : { labelSelector }),
@@ -335,17 +336,13 @@ export class Manager {
       CRD_PLURAL,
       undefined,
       // The reconciler reads a gateway's spec and status, never its managedFields.
-      undefined,
+      (obj) => stripManagedFields(obj),
     );
-    // Every Secret, not only ours: gateways reference user Secrets that carry no label.
-    // Our own apply entries stay: apply-diff's ownership check reads them (TLS Secrets).
-    const secrets = informer<V1Secret>(
-      'secrets',
-      'v1',
-      'Secret',
-      'secrets',
-      undefined,
-      client.fieldManager,
+    // Every Secret, not only ours: gateways reference user Secrets that carry no label. Only
+    // the Secrets our gateways control keep their data (and our apply entries, which
+    // apply-diff's ownership check reads); the others are cached as digests.
+    const secrets = informer<V1Secret>('secrets', 'v1', 'Secret', 'secrets', undefined, (obj) =>
+      secretForCache(obj, client.fieldManager),
     );
     const owned = new Map<string, ObjectCache<KubernetesObject>>();
     const ownedInformers: AnyInformer[] = [];
@@ -356,7 +353,7 @@ export class Manager {
         k.kind,
         k.plural,
         managedBy,
-        client.fieldManager,
+        (obj) => stripManagedFields(obj, client.fieldManager),
       );
       owned.set(kindKey(k.apiVersion, k.kind), inf);
       ownedInformers.push(inf);
