@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/**
+ * `npm run build`: bundles each command (src/gateway/main.ts, src/operator/main.ts) with its
+ * production dependencies into one ESM file, `dist/bin/<command>.js`, the files the image runs.
+ *
+ * Why a bundle rather than tsc's one-file-per-module output plus node_modules: the operator's
+ * resident memory. `@kubernetes/client-node` ships ~2,700 generated model modules that its
+ * entry points load eagerly; as separate ES modules they cost the operator ~50 MiB of RSS
+ * before it reads a single object (measured: importing the compiled operator 141 MiB RSS,
+ * the bundle 90 MiB). Bundling also lets the image ship without node_modules.
+ *
+ * Not minified: stack traces stay readable (measured no RSS gain from minifying). Source maps
+ * are written next to the bundles (`--enable-source-maps` uses them).
+ *
+ * Usage: node scripts/bundle-commands.ts [--outdir dist/bin]
+ */
+import { build } from 'esbuild';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const ROOT = join(import.meta.dirname, '..');
+
+/** The commands, by package.json `bin` name, and their entry modules. */
+export const COMMANDS: Readonly<Record<string, string>> = {
+  'pulsar-ws-gateway': 'src/gateway/main.ts',
+  'pulsar-ws-operator': 'src/operator/main.ts',
+};
+
+/**
+ * Bundles every command into `outDir` (relative to the repository root unless absolute).
+ * The bundles must sit two levels below the package root: the operator reads its version from
+ * `../../package.json` relative to its own module.
+ * @returns the absolute paths of the written bundles.
+ */
+export async function bundleCommands(outDir = 'dist/bin'): Promise<string[]> {
+  const out = join(ROOT, outDir);
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: Object.entries(COMMANDS).map(([name, entry]) => ({ in: entry, out: name })),
+    outdir: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    sourcemap: 'linked',
+    // CommonJS dependencies (pino, prom-client, js-yaml's consumers...) call require() for Node
+    // built-ins; an ES module has no require, so give the bundle one.
+    banner: {
+      js: "import { createRequire as __pwoCreateRequire } from 'node:module';\nconst require = __pwoCreateRequire(import.meta.url);",
+    },
+    // ws's optional native helpers are not installed (no native addons in the product); ws
+    // already falls back to JavaScript when they are missing.
+    external: ['bufferutil', 'utf-8-validate'],
+    logLevel: 'warning',
+    metafile: true,
+  });
+  if (result.errors.length > 0)
+    throw new Error(`esbuild failed with ${String(result.errors.length)} errors`);
+  return Object.keys(COMMANDS).map((name) => join(out, `${name}.js`));
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ options: { outdir: { type: 'string', default: 'dist/bin' } } });
+  const files = await bundleCommands(values.outdir);
+  for (const f of files) process.stdout.write(`${f}\n`);
+}
