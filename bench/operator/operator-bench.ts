@@ -1,7 +1,7 @@
 /**
  * The operator benchmark (issue 5): on a private control plane (etcd, kube-apiserver,
  * kube-controller-manager), N PulsarWebSocketGateways exist before the operator starts; then
- * the operator runs as its own process (compiled `dist/operator/main.js`, watching all
+ * the operator runs as its own process (bundled as `npm run build` does, watching all
  * namespaces, as deployed) and we measure
  *
  * - cold-start reconcile time: from spawning the process until EVERY gateway has
@@ -16,7 +16,7 @@
  *   least N on the operator's /metrics) and gone quiet again;
  * - the operator's memory: VmRSS and VmHWM (peak RSS) of its process from /proc.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -38,6 +38,7 @@ import {
   OPERATOR_NAME,
 } from '../../src/operator/api/v1alpha1/constants.ts';
 import { KubeClient } from '../../src/operator/kube/kube-client.ts';
+import { bundleCommands } from '../../scripts/bundle-commands.ts';
 
 /** Options of {@link runOperatorBench}. */
 export interface OperatorBenchOptions {
@@ -55,11 +56,12 @@ export interface OperatorBenchOptions {
    */
   quietMs?: number;
   /**
-   * What to run: `dist` (default) compiles src/ with tsconfig.build.json first, as the
-   * published package runs; `src` runs the TypeScript through Node's type stripping (faster to
-   * start a run, a few MiB more RSS).
+   * What to run: `bundle` (default) bundles the command as `npm run build` does
+   * (scripts/bundle-commands.ts), the file the image runs; `src` runs the TypeScript modules
+   * through Node's type stripping, loading every dependency as its own modules from
+   * node_modules (as an unbundled install would).
    */
-  entry?: 'src' | 'dist';
+  entry?: 'src' | 'bundle';
   /** Extra Node.js flags of the operator process, e.g. `--max-old-space-size=128`. */
   nodeArgs?: readonly string[];
   /** Extra operator flags, e.g. `--max-concurrent-reconciles=4` to measure the old default. */
@@ -363,11 +365,11 @@ class OperatorProcess {
 }
 
 /**
- * Compiles src/ (tsconfig.build.json) into `.tmp/bench-operator/dist`, next to a package.json
- * copy (the operator reads its version from `../../package.json`); node_modules resolve from
- * the repository root above. Returns the operator's entry file.
+ * Bundles the operator as `npm run build` does into `.tmp/bench-operator/dist/bin`, next to a
+ * package.json copy two levels up (the operator reads its version from `../../package.json`).
+ * Returns the operator's entry file.
  */
-function buildOperator(): string {
+async function buildOperator(): Promise<string> {
   const t0 = performance.now();
   const root = path.join(REPO_ROOT, '.tmp/bench-operator');
   rmSync(root, { recursive: true, force: true });
@@ -379,21 +381,11 @@ function buildOperator(): string {
     path.join(root, 'package.json'),
     JSON.stringify({ type: 'module', version: pkg.version ?? '0.0.0' }),
   );
-  execFileSync(
-    process.execPath,
-    [
-      path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'),
-      '-p',
-      path.join(REPO_ROOT, 'tsconfig.build.json'),
-      '--outDir',
-      path.join(root, 'dist'),
-      '--sourceMap',
-      'false',
-    ],
-    { stdio: 'inherit' },
-  );
-  progress('bench', `operator compiled in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
-  return path.join(root, 'dist/operator/main.js');
+  const files = await bundleCommands(path.join(root, 'dist/bin'));
+  const operator = files.find((f) => f.endsWith('/pulsar-ws-operator.js'));
+  if (operator === undefined) throw new Error('bundleCommands wrote no pulsar-ws-operator.js');
+  progress('bench', `operator bundled in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+  return operator;
 }
 
 /**
@@ -411,8 +403,8 @@ export async function runOperatorBench(
   const timeoutMs = (options.timeoutSeconds ?? 600) * 1000;
   const quietMs = options.quietMs ?? Math.min(5000, (resyncSeconds * 1000) / 5);
   const mainFile =
-    (options.entry ?? 'dist') === 'dist'
-      ? buildOperator()
+    (options.entry ?? 'bundle') === 'bundle'
+      ? await buildOperator()
       : path.join(REPO_ROOT, 'src/operator/main.ts');
   const plane = await KubeControlPlane.start({ name: `bench-operator-${String(process.pid)}` });
   let op: OperatorProcess | undefined;

@@ -15,7 +15,7 @@ const { values } = parseArgs({
     'resync-seconds': { type: 'string', default: '30' },
     'timeout-seconds': { type: 'string', default: '900' },
     json: { type: 'string' },
-    entry: { type: 'string', default: 'dist' },
+    entry: { type: 'string', default: 'bundle' },
     // Repeatable: extra flags of the operator's Node.js process and of the operator itself.
     'node-arg': { type: 'string', multiple: true, default: [] },
     'operator-arg': { type: 'string', multiple: true, default: [] },
@@ -35,7 +35,7 @@ const result = await runOperatorBench(
     namespaces: Number(values.namespaces),
     resyncSeconds: Number(values['resync-seconds']),
     timeoutSeconds: Number(values['timeout-seconds']),
-    entry: values.entry === 'src' ? 'src' : 'dist',
+    entry: values.entry === 'src' ? 'src' : 'bundle',
     nodeArgs: values['node-arg'],
     operatorArgs: values['operator-arg'],
   },
