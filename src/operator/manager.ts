@@ -31,6 +31,7 @@ import {
   type KeySink,
 } from './runtime/informer.ts';
 import { defaultIdentity, kubeLeaseStore, LeaderElector } from './runtime/leader-election.ts';
+import { OptionalInformer } from './runtime/optional-informer.ts';
 import { registerGatewayStateMetrics } from './metrics/gateway-state-metrics.ts';
 
 /** Name of the controller (metric label, work-queue name). */
@@ -111,6 +112,26 @@ const OWNED_INFORMERS = [
 ] as const;
 
 /**
+ * Owned kinds of optional CRDs, watched like {@link OWNED_INFORMERS} but only while discovery
+ * says they are served (see {@link OptionalInformer}). Until their informer has synced, the
+ * reconciler reads them from the API server (it has no cache for them then).
+ */
+const OPTIONAL_INFORMERS = [
+  {
+    group: 'cert-manager.io',
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    plural: 'certificates',
+  },
+  {
+    group: 'monitoring.coreos.com',
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'ServiceMonitor',
+    plural: 'servicemonitors',
+  },
+] as const;
+
+/**
  * The Secret names a gateway reads, from its raw spec (no defaulting: this runs for every
  * Secret event against every gateway of the namespace, so it must be cheap).
  */
@@ -155,6 +176,7 @@ export class Manager {
   readonly #elector: LeaderElector | undefined;
   #resolveDone: (exit: ManagerExit) => void = () => {};
   #informers: AnyInformer[] = [];
+  #optionalInformers: OptionalInformer<KubernetesObject>[] = [];
   #controller: Controller | undefined;
   #leading = false;
   #reconciles = 0;
@@ -231,7 +253,12 @@ export class Manager {
    */
   isReady(): boolean {
     if (!this.#leading) return this.#elector !== undefined;
-    return this.#informers.length > 0 && this.#informers.every((i) => i.hasSynced());
+    // An optional informer whose CRD is absent counts as synced (OptionalInformer.hasSynced).
+    return (
+      this.#informers.length > 0 &&
+      this.#informers.every((i) => i.hasSynced()) &&
+      this.#optionalInformers.every((i) => i.hasSynced())
+    );
   }
 
   /** Serves the probes, then campaigns for the lease (or runs at once). Call once. */
@@ -261,6 +288,7 @@ export class Manager {
   /** Re-enqueues every cached gateway and child now, as the periodic resync does. */
   resync(): void {
     for (const informer of this.#informers) informer.resync();
+    for (const informer of this.#optionalInformers) informer.resync();
   }
 
   /**
@@ -344,6 +372,7 @@ export class Manager {
     const secrets = informer<V1Secret>('secrets', 'v1', 'Secret', 'secrets', undefined, (obj) =>
       secretForCache(obj, client.fieldManager),
     );
+    // Mutable: optional kinds enter once their informer synced and leave when it stops.
     const owned = new Map<string, ObjectCache<KubernetesObject>>();
     const ownedInformers: AnyInformer[] = [];
     for (const k of OWNED_INFORMERS) {
@@ -395,6 +424,32 @@ export class Manager {
     const toOwner = forOwner(CRD_KIND, CRD_API_VERSION);
     gateways.addEventHandler(forObject(), queue);
     for (const inf of ownedInformers) inf.addEventHandler(toOwner, queue);
+    const optional = OPTIONAL_INFORMERS.map(
+      (k) =>
+        new OptionalInformer<KubernetesObject>({
+          name: k.plural,
+          clock,
+          logger,
+          // The reconciler's discovery TTL: the informer appears about when the reconciler
+          // starts creating objects of the kind.
+          checkMs: this.#o.discoveryTtlMs ?? 60_000,
+          served: () => client.crdExists(k.group, k.plural),
+          create: () => {
+            const inf = informer<KubernetesObject>(
+              k.plural,
+              k.apiVersion,
+              k.kind,
+              k.plural,
+              managedBy,
+              (obj) => stripManagedFields(obj, client.fieldManager),
+            );
+            inf.addEventHandler(toOwner, queue);
+            return inf;
+          },
+          onSynced: (inf) => owned.set(kindKey(k.apiVersion, k.kind), inf),
+          onStopped: () => owned.delete(kindKey(k.apiVersion, k.kind)),
+        }),
+    );
     secrets.addEventHandler(toOwner, queue);
     const referencing: KeySink = {
       add: (secretKey) => {
@@ -413,11 +468,14 @@ export class Manager {
 
     const all: AnyInformer[] = [gateways as unknown as AnyInformer, secrets, ...ownedInformers];
     this.#informers = all;
+    this.#optionalInformers = optional;
     this.#controller = controller;
     try {
-      await Promise.all(all.map((i) => i.start()));
+      // Optional informers start only when their CRD is served now; else they resolve at once
+      // and keep checking discovery in the background.
+      await Promise.all([...all, ...optional].map((i) => i.start()));
       // Reconciling before every cache synced would see children as missing and re-create them.
-      await Promise.all(all.map((i) => i.waitForSync(signal)));
+      await Promise.all([...all, ...optional].map((i) => i.waitForSync(signal)));
       this.#log.info(
         { namespaces: namespaces === undefined || namespaces.length === 0 ? 'all' : namespaces },
         'Caches synced, starting controller',
@@ -440,8 +498,9 @@ export class Manager {
     } finally {
       this.#leading = false;
       await controller.stop(this.#o.shutdownGraceMs ?? 30_000);
-      await Promise.all(all.map((i) => i.stop()));
+      await Promise.all([...all, ...optional].map((i) => i.stop()));
       this.#informers = [];
+      this.#optionalInformers = [];
       this.#controller = undefined;
       this.#gatewayCache = undefined;
       this.#log.info({}, 'Controller and informers stopped');
