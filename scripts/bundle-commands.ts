@@ -15,7 +15,7 @@
  * Usage: node scripts/bundle-commands.ts [--outdir dist/bin]
  */
 import { build } from 'esbuild';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -33,7 +33,7 @@ export const COMMANDS: Readonly<Record<string, string>> = {
  * @returns the absolute paths of the written bundles.
  */
 export async function bundleCommands(outDir = 'dist/bin'): Promise<string[]> {
-  const out = join(ROOT, outDir);
+  const out = resolve(ROOT, outDir);
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: Object.entries(COMMANDS).map(([name, entry]) => ({ in: entry, out: name })),
