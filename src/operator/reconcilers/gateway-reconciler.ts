@@ -11,11 +11,11 @@ import {
   createCa,
   createServerCertificate,
   DAY_MS,
-  needsReissue,
   parseCertificate,
   renewalTime,
   type KeyPairPem,
 } from '../certs/self-signed.ts';
+import { assessSelfSigned, reissueReasonText } from '../certs/assess-self-signed.ts';
 import { apiErrors, isInvalid } from '../kube/api-errors.ts';
 import type { EventInput, EventRecorder } from '../kube/event-recorder.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
@@ -119,12 +119,6 @@ function pairFrom(secret: V1Secret | undefined): Partial<KeyPairPem> | undefined
   };
 }
 
-function complete(pair: Partial<KeyPairPem> | undefined): KeyPairPem | undefined {
-  return pair?.certPem !== undefined && pair.keyPem !== undefined
-    ? { certPem: pair.certPem, keyPem: pair.keyPem }
-    : undefined;
-}
-
 /** What the TLS step decided. */
 interface TlsPlan {
   tlsSecretName: string | undefined;
@@ -141,13 +135,6 @@ class ApplyRejected extends Error {
     super(message, { cause });
     this.name = 'ApplyRejected';
   }
-}
-
-/** Self-signed material last issued or kept for a gateway, by its key. */
-interface IssuedMaterial {
-  /** The gateway incarnation it belongs to: a re-created namesake starts afresh. */
-  uid: string;
-  material: SelfSignedTlsMaterial;
 }
 
 /**
@@ -176,7 +163,6 @@ export class GatewayReconciler {
   readonly #o: GatewayReconcilerOptions;
   readonly #log: Logger;
   readonly #dayMs: number;
-  readonly #issued = new Map<string, IssuedMaterial>();
   readonly #discovery = new Map<string, { value: boolean; at: number }>();
   readonly #warned = new Set<string>();
 
@@ -193,7 +179,6 @@ export class GatewayReconciler {
     const name = slash < 0 ? key : key.slice(slash + 1);
     const gw = this.#o.caches.gateways.get(namespace, name);
     if (gw === undefined || gw.metadata.deletionTimestamp !== undefined) {
-      this.#issued.delete(key);
       return {};
     }
     const g = withDefaults(gw);
@@ -443,10 +428,11 @@ export class GatewayReconciler {
   }
 
   /**
-   * Keeps or (re)issues the self-signed CA and server certificate. Candidates, in order: what
-   * this process issued last (the informer cache may not have seen our write yet, and issuing
-   * again would churn), the cached Secrets, and a live read (the cache may lag after a
-   * restart). The first that needs no reissue wins; otherwise a new pair is issued.
+   * Keeps or (re)issues the self-signed CA and server certificate (see assessSelfSigned). What
+   * the cluster holds decides: the cached Secrets first; when they do not settle it (a pair is
+   * missing or due), a live read, because the cache may lag behind our own last write (issuing
+   * again would churn) or lack the Secrets after a restart. Nothing remembered in-process
+   * counts, so a Secret deleted by hand brings a newly issued certificate, not the old one.
    */
   async #planSelfSigned(
     g: PulsarWebSocketGatewayDefaulted,
@@ -456,87 +442,63 @@ export class GatewayReconciler {
     const { tls } = g.spec;
     const namespace = g.metadata.namespace ?? 'default';
     const names = childNames(g.metadata.name ?? '');
-    const uid = g.metadata.uid ?? '';
-    const key = `${namespace}/${g.metadata.name ?? ''}`;
     const dayMs = this.#dayMs;
-    const caDays = caValidityDays(tls.validityDays);
-    const caCheck = { now, renewBeforeDays: tls.validityDays, dayMs };
-    const serverCheck = (caPem: string): Parameters<typeof needsReissue>[1] => ({
+    const requirements = {
       now,
-      renewBeforeDays: tls.renewBeforeDays,
       dnsNames,
-      caPem,
+      renewBeforeDays: tls.renewBeforeDays,
+      caRenewBeforeDays: tls.validityDays,
       dayMs,
-    });
-
-    const candidates: (() => Promise<{
-      ca?: Partial<KeyPairPem>;
-      server?: Partial<KeyPairPem>;
-    }>)[] = [
-      () => {
-        const m = this.#issued.get(key);
-        return Promise.resolve(
-          m?.uid === uid ? { ca: m.material.ca, server: m.material.server } : {},
-        );
+    };
+    let found = assessSelfSigned(
+      {
+        ca: pairFrom(this.#o.caches.secrets.get(namespace, names.caSecret)),
+        server: pairFrom(this.#o.caches.secrets.get(namespace, names.tlsSecret)),
       },
-      () =>
-        Promise.resolve({
-          ca: pairFrom(this.#o.caches.secrets.get(namespace, names.caSecret)),
-          server: pairFrom(this.#o.caches.secrets.get(namespace, names.tlsSecret)),
-        }),
-      async () => {
-        const [caSecret, serverSecret] = await Promise.all([
-          this.#o.client.get<V1Secret>('v1', 'Secret', namespace, names.caSecret),
-          this.#o.client.get<V1Secret>('v1', 'Secret', namespace, names.tlsSecret),
-        ]);
-        return { ca: pairFrom(caSecret), server: pairFrom(serverSecret) };
-      },
-    ];
-    let ca: KeyPairPem | undefined;
-    let server: KeyPairPem | undefined;
-    let hadServer = false;
-    for (const load of candidates) {
-      const c = await load();
-      hadServer ||= complete(c.server) !== undefined;
-      const caPair = complete(c.ca);
-      if (caPair === undefined || needsReissue(caPair, caCheck) !== undefined) continue;
-      ca ??= caPair;
-      const serverPair = complete(c.server);
-      if (
-        serverPair !== undefined &&
-        caPair.certPem === ca.certPem &&
-        needsReissue(serverPair, serverCheck(ca.certPem)) === undefined
-      ) {
-        server = serverPair;
-        break;
-      }
+      requirements,
+    );
+    if (found.server === undefined) {
+      const [caSecret, serverSecret] = await Promise.all([
+        this.#o.client.get<V1Secret>('v1', 'Secret', namespace, names.caSecret),
+        this.#o.client.get<V1Secret>('v1', 'Secret', namespace, names.tlsSecret),
+      ]);
+      found = assessSelfSigned(
+        { ca: pairFrom(caSecret), server: pairFrom(serverSecret) },
+        requirements,
+      );
     }
     let event: EventInput | undefined;
-    if (ca === undefined) {
-      ca = await createCa(`${g.metadata.name ?? ''}.${namespace} gateway CA`, {
+    const ca =
+      found.ca ??
+      (await createCa(`${g.metadata.name ?? ''}.${namespace} gateway CA`, {
         now,
-        validityDays: caDays,
+        validityDays: caValidityDays(tls.validityDays),
         dayMs,
-      });
-    }
-    if (server === undefined) {
+      }));
+    let server: KeyPairPem;
+    if (found.server !== undefined) {
+      server = found.server;
+    } else {
       server = await createServerCertificate(ca, dnsNames, {
         now,
         validityDays: tls.validityDays,
         dayMs,
       });
+      const renewed = found.serverReason === 'RenewalDue';
       event = {
         type: 'Normal',
-        reason: hadServer ? 'CertificateRenewed' : REASONS.certificateIssued,
+        reason: renewed ? 'CertificateRenewed' : REASONS.certificateIssued,
         action: 'IssueCertificate',
-        note: `${hadServer ? 'Renewed' : 'Issued'} the self-signed server certificate in Secret "${names.tlsSecret}".`,
+        note:
+          found.ca === undefined
+            ? `Issued a new self-signed CA in Secret "${names.caSecret}" (${reissueReasonText(found.caReason)}) and a new server certificate in Secret "${names.tlsSecret}" (${reissueReasonText(found.serverReason)}).`
+            : `${renewed ? 'Renewed' : 'Issued'} the self-signed server certificate in Secret "${names.tlsSecret}" (${reissueReasonText(found.serverReason)}).`,
       };
     }
     const notAfter = parseCertificate(server.certPem).notAfter;
     const renewAt = renewalTime(notAfter, tls.renewBeforeDays, dayMs);
     const caRenewAt = renewalTime(parseCertificate(ca.certPem).notAfter, tls.validityDays, dayMs);
     const material: SelfSignedTlsMaterial = { ca, server, dnsNames, renewAt };
-    this.#issued.set(key, { uid, material });
     const next = Math.min(renewAt.getTime(), caRenewAt.getTime()) - now.getTime();
     return {
       tlsSecretName: names.tlsSecret,

@@ -9,6 +9,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { CoreV1Api, type V1Deployment, type V1Secret } from '@kubernetes/client-node';
 import { CRD_API_VERSION, CRD_KIND } from '../../../src/operator/api/v1alpha1/constants.ts';
 import {
@@ -103,6 +104,121 @@ describe('gateway TLS and referenced Secrets against the real control plane', ()
       const notAfter = new Date(g.status?.certificate?.notAfter ?? 0).getTime();
       assert.ok(notAfter > first.notAfter.getTime(), 'status.certificate.notAfter moved forward');
     });
+  });
+
+  it('self-signed: a deleted server Secret is re-issued from the same CA; a deleted CA Secret brings a new CA and server certificate; the pods do not roll', async () => {
+    const name = 'tls2';
+    const names = childNames(name);
+    const wanted = serviceDnsNames(names.service, namespace, []);
+    // The default validity (365 "days" of 3 s, renewal 30 "days" before) leaves ~16 minutes
+    // before a scheduled renewal: every new certificate below comes from a deletion.
+    await client.apply(gatewayManifest(namespace, name, { tls: { mode: 'selfSigned' } }));
+    /** The current Secrets, once the server certificate chains to the CA in both places. */
+    const settled = async (): Promise<{
+      caPem: string;
+      cert: X509Certificate;
+      caSecret: V1Secret;
+      tlsSecret: V1Secret;
+    }> => {
+      const caSecret = await client.get<V1Secret>('v1', 'Secret', namespace, names.caSecret);
+      const tlsSecret = await client.get<V1Secret>('v1', 'Secret', namespace, names.tlsSecret);
+      const caPem = pem(caSecret, 'tls.crt');
+      assert.equal(pem(tlsSecret, 'ca.crt'), caPem, "ca.crt is the CA Secret's certificate");
+      const caCert = new X509Certificate(caPem);
+      const cert = new X509Certificate(pem(tlsSecret, 'tls.crt'));
+      assert.ok(cert.checkIssued(caCert) && cert.verify(caCert.publicKey), 'chains to ca.crt');
+      assert.ok(cert.checkPrivateKey(createPrivateKey(pem(tlsSecret, 'tls.key'))));
+      assert.deepEqual([...parseCertificate(cert.toString()).dnsNames].sort(), [...wanted].sort());
+      assert.ok(caSecret !== undefined && tlsSecret !== undefined);
+      return { caPem, cert, caSecret, tlsSecret };
+    };
+    /** Status reports the expiry of exactly `cert`. */
+    const statusFollows = async (cert: X509Certificate): Promise<void> => {
+      await eventually(async () => {
+        const g = await readGateway(client, namespace, name);
+        assert.equal(conditionOf(g, 'CertificateReady')?.status, 'True');
+        assert.equal(
+          new Date(g.status?.certificate?.notAfter ?? 0).getTime(),
+          new Date(cert.validTo).getTime(),
+          "status.certificate.notAfter is the current certificate's",
+        );
+      });
+    };
+    const podTemplate = async (): Promise<{ generation: number; hash: string }> => {
+      const dep = await client.get<V1Deployment>(
+        'apps/v1',
+        'Deployment',
+        namespace,
+        names.deployment,
+      );
+      const hash = dep?.spec?.template.metadata?.annotations?.[ANNOTATION_KEYS.configHash];
+      assert.ok(dep?.metadata?.generation !== undefined && hash !== undefined);
+      return { generation: dep.metadata.generation, hash };
+    };
+
+    const first = await eventually(settled);
+    await statusFollows(first.cert);
+    const template = await eventually(podTemplate);
+    // notAfter has a 1 s resolution: a later issue must show a later expiry in status.
+    await new Promise((r) => setTimeout(r, 1100));
+
+    await core.deleteNamespacedSecret({ namespace, name: names.tlsSecret });
+    const second = await eventually(async () => {
+      const s = await settled();
+      assert.notEqual(s.tlsSecret.metadata?.uid, first.tlsSecret.metadata?.uid, 're-created');
+      return s;
+    });
+    assert.notEqual(second.cert.serialNumber, first.cert.serialNumber, 'a new certificate');
+    assert.notEqual(pem(second.tlsSecret, 'tls.key'), pem(first.tlsSecret, 'tls.key'), 'a new key');
+    assert.equal(second.caPem, first.caPem, 'the same CA signs it');
+    assert.equal(
+      second.caSecret.metadata?.resourceVersion,
+      first.caSecret.metadata?.resourceVersion,
+    );
+    await statusFollows(second.cert);
+    await new Promise((r) => setTimeout(r, 1100));
+
+    await core.deleteNamespacedSecret({ namespace, name: names.caSecret });
+    const third = await eventually(async () => {
+      const s = await settled();
+      assert.notEqual(s.caPem, first.caPem, 'a new CA');
+      return s;
+    });
+    assert.notEqual(third.cert.serialNumber, second.cert.serialNumber, 'a new server certificate');
+    assert.equal(
+      third.tlsSecret.metadata?.uid,
+      second.tlsSecret.metadata?.uid,
+      'the server Secret was updated in place',
+    );
+    await statusFollows(third.cert);
+
+    // Settled: later reconciles (status writes, Deployment events) issue nothing more.
+    await new Promise((r) => setTimeout(r, 2000));
+    const later = await settled();
+    assert.equal(
+      later.tlsSecret.metadata?.resourceVersion,
+      third.tlsSecret.metadata?.resourceVersion,
+    );
+    assert.equal(
+      later.caSecret.metadata?.resourceVersion,
+      third.caSecret.metadata?.resourceVersion,
+    );
+    // Certificates are hot-reloaded: neither re-issue touched the pod template.
+    assert.deepEqual(await podTemplate(), template, 'the pods do not roll');
+    const events = await client.list('events.k8s.io/v1', 'Event', namespace);
+    const notes = events.items
+      .map((e) => e as { reason?: string; note?: string; regarding?: { name?: string } })
+      .filter((e) => e.regarding?.name === name && e.reason === 'CertificateIssued')
+      .map((e) => e.note ?? '');
+    assert.ok(
+      notes.some((n) => /^Issued the self-signed server certificate .*Secret was missing/.test(n)),
+      notes.join('\n'),
+    );
+    assert.ok(
+      notes.some((n) => /^Issued a new self-signed CA .*signed by the replaced CA/.test(n)),
+      notes.join('\n'),
+    );
+    await client.delete(CRD_API_VERSION, CRD_KIND, namespace, name);
   });
 
   it('turning TLS off prunes the operator Secrets and clears the certificate status', async () => {
