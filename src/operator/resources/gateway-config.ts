@@ -70,6 +70,11 @@ export interface GatewayConfig {
     allowedOrigins: string[];
     producerDefaults: Record<string, string | number | boolean>;
     consumerDefaults: Record<string, string | number | boolean>;
+    /**
+     * Seconds a client may stay above the gateway's per-session buffer before it is closed
+     * (1013); absent: the gateway's default (30).
+     */
+    slowClientTimeoutSeconds?: number;
   };
   metrics: {
     /** Management port: /healthz and /readyz always, /metrics when `enabled`. */
@@ -145,6 +150,11 @@ export function buildGatewayConfig(
       allowedOrigins: [...(spec.websocket.allowedOrigins ?? [])],
       producerDefaults: compact(spec.websocket.producerDefaults),
       consumerDefaults: compact(spec.websocket.consumerDefaults),
+      // Rendered only when set (the CRD has no default for it): a new key in every rendered
+      // gateway.yaml would change every config hash and roll every fleet on operator upgrade.
+      ...(spec.websocket.slowClientTimeoutSeconds !== undefined
+        ? { slowClientTimeoutSeconds: spec.websocket.slowClientTimeoutSeconds }
+        : {}),
     },
     metrics: { port: spec.metrics.port, enabled: spec.metrics.enabled },
     shutdown: { drainTimeoutSeconds: spec.websocket.drainTimeoutSeconds },

@@ -388,6 +388,14 @@ export interface GatewayWebsocket {
    */
   drainTimeoutSeconds?: number;
   /**
+   * How long a client may keep more than the gateway's per-session buffer (4 MiB) of unsent
+   * messages before the gateway closes it with 1013 (Try Again Later), in seconds; meanwhile
+   * delivery to it pauses and the broker stops sending it messages. 1 to 86400. Unset: the
+   * gateway's default, 30.
+   * Schema: minimum 1, maximum 86400.
+   */
+  slowClientTimeoutSeconds?: number;
+  /**
    * Origins allowed for browser clients (exact, or * wildcards such as https://*.example.com).
    * Empty: any origin.
    */
@@ -903,6 +911,14 @@ export interface GatewayWebsocketDefaulted {
    * @defaultValue `30`
    */
   drainTimeoutSeconds: number;
+  /**
+   * How long a client may keep more than the gateway's per-session buffer (4 MiB) of unsent
+   * messages before the gateway closes it with 1013 (Try Again Later), in seconds; meanwhile
+   * delivery to it pauses and the broker stops sending it messages. 1 to 86400. Unset: the
+   * gateway's default, 30.
+   * Schema: minimum 1, maximum 86400.
+   */
+  slowClientTimeoutSeconds?: number;
   /**
    * Origins allowed for browser clients (exact, or * wildcards such as https://*.example.com).
    * Empty: any origin.
