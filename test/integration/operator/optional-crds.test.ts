@@ -10,6 +10,13 @@
  * Certificate (issuerRef, dnsNames, secretName) and the ServiceMonitor; CertificateReady
  * follows the Certificate's status as cert-manager would write it, and once the Secret holds a
  * certificate the Deployment mounts it and the status shows wss:// and the expiry.
+ *
+ * Watches: the operator watches Certificates and ServiceMonitors while their CRDs are served
+ * (OptionalInformer). With a one-hour resync and no requeue pending, a ServiceMonitor deleted
+ * or a Certificate edited by hand is repaired only if the watch runs: checked once with the CRDs
+ * installed after the operator started, once with a fresh operator that finds them installed.
+ * Removing a CRD while it is watched stops that informer (no restart loop); the operator stays
+ * ready.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +32,7 @@ import {
   type V1Deployment,
   type KubernetesObject,
 } from '@kubernetes/client-node';
+import { Registry } from 'prom-client';
 import { KubeControlPlane } from '../../../scripts/dev/kube-control-plane.ts';
 import { REPO_ROOT } from '../../../scripts/dev/paths.ts';
 import { runScript } from '../../../scripts/dev/run-script.ts';
@@ -39,6 +47,7 @@ import {
   readGateway,
   startManager,
   testClient,
+  waitIdle,
 } from '../../helpers/operator-harness.ts';
 
 type Certificate = KubernetesObject & {
@@ -61,6 +70,82 @@ const names = childNames(CM);
 let plane: KubeControlPlane;
 let kc: KubeConfig;
 let manager: Manager;
+let registry: Registry;
+/** Long enough that a repair seen in a test cannot come from the periodic resync. */
+const RESYNC_MS = 3_600_000;
+const CERTIFICATE_CRD = 'cert-manager/cert-manager.io_certificates.yaml';
+const SERVICE_MONITOR_CRD = 'prometheus-operator/monitoring.coreos.com_servicemonitors.yaml';
+
+/** The operator with this file's settings; a fresh metrics registry each time. */
+async function startOperator(): Promise<Manager> {
+  registry = new Registry();
+  // Short discovery TTL and certificate poll: installing a CRD sends the operator no event.
+  return startManager(kc, namespace, {
+    discoveryTtlMs: 1000,
+    certificatePollMs: 500,
+    resyncPeriodMs: RESYNC_MS,
+    registry,
+  });
+}
+
+/** The value of an informer metric (`informer_up`, `informer_restarts_total`) for `informer`. */
+async function informerMetric(name: string, informer: string): Promise<number | undefined> {
+  const metric = registry.getSingleMetric(name);
+  const values = (await metric?.get())?.values ?? [];
+  return values.find((v) => v.labels['informer'] === informer)?.value;
+}
+
+async function certificate(): Promise<Certificate | undefined> {
+  return testClient(kc).get<Certificate>(
+    'cert-manager.io/v1',
+    'Certificate',
+    namespace,
+    names.certificate,
+  );
+}
+
+async function serviceMonitor(): Promise<ServiceMonitor | undefined> {
+  return testClient(kc).get<ServiceMonitor>(
+    'monitoring.coreos.com/v1',
+    'ServiceMonitor',
+    namespace,
+    names.serviceMonitor,
+  );
+}
+
+/**
+ * With the operator idle (no requeue pending, resync an hour away): a ServiceMonitor deleted and
+ * a Certificate's dnsNames edited by hand both come back, which only their watches can cause.
+ */
+async function assertRepairedByWatch(): Promise<void> {
+  const client = testClient(kc);
+  const sm = await serviceMonitor();
+  assert.ok(sm, 'ServiceMonitor exists');
+  const cert = await certificate();
+  const dnsNames = [...(cert?.spec?.dnsNames ?? [])].sort();
+  assert.ok(dnsNames.length > 0, 'Certificate has dnsNames');
+  await waitIdle(manager);
+
+  await client.delete(
+    'monitoring.coreos.com/v1',
+    'ServiceMonitor',
+    namespace,
+    names.serviceMonitor,
+  );
+  await eventually(async () => {
+    const again = await serviceMonitor();
+    assert.ok(again, 'ServiceMonitor re-created');
+    assert.notEqual(again.metadata?.uid, sm.metadata?.uid);
+  }, 30_000);
+
+  await client.mergePatch('cert-manager.io/v1', 'Certificate', namespace, names.certificate, {
+    spec: { dnsNames: ['evil.example.com'] },
+  });
+  await eventually(async () => {
+    const c = await certificate();
+    assert.deepEqual([...(c?.spec?.dnsNames ?? [])].sort(), dnsNames, 'dnsNames restored');
+  }, 30_000);
+}
 
 async function installCrdFile(file: string): Promise<void> {
   const ext = kc.makeApiClient(ApiextensionsV1Api);
@@ -88,9 +173,7 @@ describe('cert-manager and ServiceMonitor against their real CRDs (private contr
     kc.loadFromFile(plane.endpoints.kubeconfig);
     await installGatewayCrd(kc);
     await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
-    // Short discovery TTL and certificate poll: installing a CRD sends the operator no event,
-    // and Certificates are not watched.
-    manager = await startManager(kc, namespace, { discoveryTtlMs: 1000, certificatePollMs: 500 });
+    manager = await startOperator();
   });
   after(async () => {
     await manager.stop();
@@ -133,16 +216,20 @@ describe('cert-manager and ServiceMonitor against their real CRDs (private contr
       assert.equal(warned.length, 1, 'one ServiceMonitorCrdMissing Warning event');
       assert.equal(warned[0]?.type, 'Warning');
     }, 30_000);
+    // Readiness does not wait for informers whose CRD is absent; none of them runs.
+    assert.equal(manager.isReady(), true);
+    assert.equal(await informerMetric('informer_up', 'certificates'), undefined);
+    assert.equal(await informerMetric('informer_up', 'servicemonitors'), undefined);
   });
 
   it('after installing the real CRDs: Certificate and ServiceMonitor created, CertificateReady follows cert-manager', async () => {
     const client = testClient(kc);
     const dir = await runScript(path.join(REPO_ROOT, 'scripts/fetch-crds.sh'));
     for (const f of [
-      'cert-manager/cert-manager.io_certificates.yaml',
+      CERTIFICATE_CRD,
       'cert-manager/cert-manager.io_issuers.yaml',
       'cert-manager/cert-manager.io_clusterissuers.yaml',
-      'prometheus-operator/monitoring.coreos.com_servicemonitors.yaml',
+      SERVICE_MONITOR_CRD,
     ])
       await installCrdFile(path.join(dir, f));
 
@@ -267,5 +354,52 @@ describe('cert-manager and ServiceMonitor against their real CRDs (private contr
       const tls = dep?.spec?.template.spec?.volumes?.find((v) => v.name === 'tls');
       assert.equal(tls?.secret?.secretName, names.tlsSecret, 'the Deployment mounts the Secret');
     }, 30_000);
+  });
+
+  it('CRDs installed after the operator started: the new informers repair a deleted ServiceMonitor and an edited Certificate', async () => {
+    await eventually(async () => {
+      assert.equal(await informerMetric('informer_up', 'certificates'), 1);
+      assert.equal(await informerMetric('informer_up', 'servicemonitors'), 1);
+    });
+    await assertRepairedByWatch();
+  });
+
+  it('CRDs installed before the operator starts: watched from the start, same repairs', async () => {
+    await manager.stop();
+    manager = await startOperator();
+    await eventually(() => {
+      assert.equal(manager.isReady(), true);
+    });
+    assert.equal(await informerMetric('informer_up', 'certificates'), 1);
+    assert.equal(await informerMetric('informer_up', 'servicemonitors'), 1);
+    await assertRepairedByWatch();
+  });
+
+  it('a watched CRD removed: its informer stops instead of restarting in a loop, the operator stays ready', async () => {
+    const ext = kc.makeApiClient(ApiextensionsV1Api);
+    const dir = await runScript(path.join(REPO_ROOT, 'scripts/fetch-crds.sh'));
+    const crd = loadYaml<V1CustomResourceDefinition>(
+      readFileSync(path.join(dir, SERVICE_MONITOR_CRD), 'utf8'),
+    );
+    await ext.deleteCustomResourceDefinition({ name: crd.metadata?.name ?? '' });
+    // Stopped for good: down, and the restart count no longer moves (the informer's own backoff
+    // would keep counting if it were still retrying).
+    await eventually(
+      async () => {
+        assert.equal(await informerMetric('informer_up', 'servicemonitors'), 0);
+        const restarts = (await informerMetric('informer_restarts_total', 'servicemonitors')) ?? 0;
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        assert.equal(
+          await informerMetric('informer_restarts_total', 'servicemonitors'),
+          restarts,
+          'no more restarts',
+        );
+        assert.ok(restarts <= 10, `few restarts before stopping (${String(restarts)})`);
+      },
+      60_000,
+      500,
+    );
+    assert.equal(manager.isReady(), true);
+    assert.equal(await informerMetric('informer_up', 'certificates'), 1, 'the other one runs on');
   });
 });
