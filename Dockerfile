@@ -5,32 +5,31 @@
 #
 #   docker build -t pulsar-websocket-operator:dev .        (podman build / buildah bud alike)
 #
-# The runtime stage holds Node.js, the compiled dist/ and the production dependencies only (pure
-# JavaScript; test/unit/packaging/dockerfile.test.ts fails on a native addon). It runs as a
-# numeric non-root user, writes nothing outside /tmp (HOME points there), so it works with
-# readOnlyRootFilesystem, and its entrypoint is exec form: no shell is started at runtime.
+# Each command is ONE self-contained ES module, dist/bin/<command>.js, bundled by esbuild with
+# its production dependencies (`npm run build`, scripts/bundle-commands.ts). Why: the operator's
+# memory (loaded as ~2,700 separate modules, @kubernetes/client-node's models alone cost ~50 MiB
+# of RSS; bundled they do not) and an image with no node_modules at all, so there is nothing to
+# install, audit or compile at runtime. The runtime stage holds Node.js, package.json and
+# dist/bin/ only. The bundles contain no native addon (test/unit/packaging/dockerfile.test.ts
+# reads their source maps). The image runs as a numeric non-root user, writes nothing outside
+# /tmp (HOME points there), so it works with readOnlyRootFilesystem, and its entrypoint is exec
+# form: no shell is started at runtime.
 #
 # The base is pinned by tag (same Node.js release as the `node` devDependency the tests run on);
 # pin it by digest at release time: NODE_IMAGE=node:<tag>@sha256:<digest>.
 ARG NODE_IMAGE=docker.io/library/node:24.21.0-trixie-slim
 
-# ---- build: all dependencies, TypeScript → dist/ -------------------------------------------
+# ---- build: all dependencies (esbuild is a devDependency), src/ → dist/bin/<command>.js -------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+# esbuild reads tsconfig.json (compiler options that change the emitted JavaScript).
+COPY tsconfig.json ./
+COPY scripts/bundle-commands.ts ./scripts/
 COPY src ./src
-# tsc keeps the `#!/usr/bin/env node` lines; the bin files also need the executable bit.
-RUN npm run build && chmod 0755 dist/gateway/main.js dist/operator/main.js
-
-# ---- deps: production dependencies only ----------------------------------------------------
-# --omit=dev leaves out the `node` devDependency (the only package with an install script, see
-# allowScripts); --ignore-scripts makes sure nothing else runs or compiles either.
-FROM ${NODE_IMAGE} AS deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+# The bundles keep the `#!/usr/bin/env node` line, and esbuild writes them executable.
+RUN npm run build
 
 # ---- runtime ---------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -50,12 +49,13 @@ RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack 
 ENV NODE_ENV=production \
     HOME=/tmp
 WORKDIR /app
-# package.json: "type": "module" for dist/, and the version the operator reports.
+# package.json: "type": "module" for the bundles, and the version the operator reports (it reads
+# ../../package.json relative to dist/bin/pulsar-ws-operator.js). No node_modules: the bundles
+# carry their dependencies.
 COPY package.json ./
-COPY --from=deps /app/node_modules ./node_modules
-COPY --from=build /build/dist ./dist
-RUN ["ln", "-s", "/app/dist/gateway/main.js", "/usr/local/bin/pulsar-ws-gateway"]
-RUN ["ln", "-s", "/app/dist/operator/main.js", "/usr/local/bin/pulsar-ws-operator"]
+COPY --from=build /build/dist/bin ./dist/bin
+RUN ["ln", "-s", "/app/dist/bin/pulsar-ws-gateway.js", "/usr/local/bin/pulsar-ws-gateway"]
+RUN ["ln", "-s", "/app/dist/bin/pulsar-ws-operator.js", "/usr/local/bin/pulsar-ws-operator"]
 # The uid/gid the operator's gateway pods run as (runAsUser/runAsGroup 65532).
 USER 65532:65532
 EXPOSE 8080 8081 8443

@@ -1,16 +1,21 @@
 /**
  * What the image build relies on, checked without a Docker engine: the Dockerfile's stages,
- * what it copies from the context (and that .dockerignore lets it through), where the build
- * output lands, the commands it puts on PATH, the runtime user and entrypoint, the OCI labels,
- * and that the production dependency tree has no native addon and nothing that compiles on
- * install. The build itself and `--help` of both commands are run by
- * test/integration/packaging/image-layout.test.ts.
+ * what it copies from the context (and that .dockerignore lets it through), that the build
+ * stage gets every file the bundler reads, the commands it puts on PATH (package.json bin =
+ * scripts/bundle-commands.ts's commands = the chart), the runtime user and entrypoint, the OCI
+ * labels, no npm and no node_modules at runtime, and that the command bundles (built here into
+ * a temporary directory, as `npm run build` does) contain no native addon, no package that
+ * compiles on install and no devDependency, and load nothing from node_modules but optional
+ * helpers their code falls back from. Both commands are run from the image's layout, against
+ * the real broker and API server, by test/integration/packaging/image-layout.test.ts.
  */
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
+import { COMMANDS, bundleCommands } from '../../../scripts/bundle-commands.ts';
+import { bundleInputs, type BundleInputs } from '../../helpers/bundle-inputs.ts';
 import {
   copySteps,
   finalWorkdir,
@@ -26,22 +31,28 @@ const pkg = JSON.parse(read('package.json')) as {
   license: string;
   type: string;
   bin: Record<string, string>;
+  scripts: Record<string, string>;
   devDependencies: Record<string, string>;
   dependencies: Record<string, string>;
   allowScripts?: Record<string, boolean>;
 };
+const lock = JSON.parse(read('package-lock.json')) as {
+  packages: Record<string, { dev?: boolean; hasInstallScript?: boolean }>;
+};
 const dockerfile = parseDockerfile(read('Dockerfile'));
 const ignoreRules = read('.dockerignore').split('\n');
-const buildTsconfig = JSON.parse(read('tsconfig.build.json')) as {
-  extends: string;
-  include: string[];
-  compilerOptions: { outDir: string; rootDir: string };
-};
-const OUT_DIR = posix.normalize(buildTsconfig.compilerOptions.outDir);
+/** Where `npm run build` writes the bundles (relative to the package root). */
+const BUNDLE_DIR = 'dist/bin';
+/**
+ * Specifiers a bundle may still load at runtime, from a node_modules the image does not have:
+ * optional helpers whose absence their callers handle. ws: `bufferutil` and `utf-8-validate`
+ * (native; left external by scripts/bundle-commands.ts, ws falls back to JavaScript); debug
+ * (via @kubernetes/client-node): `supports-color`, required inside a try.
+ */
+const OPTIONAL_EXTERNALS = new Set(['bufferutil', 'utf-8-validate', 'supports-color']);
 
 const runtime = dockerfile.stages.at(-1)!;
 const build = stageNamed(dockerfile, 'build');
-const deps = stageNamed(dockerfile, 'deps');
 
 function runs(stage: { instructions: Instruction[] }): string[] {
   return stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.rest);
@@ -51,11 +62,27 @@ function only(stage: { instructions: Instruction[] }, keyword: string): Instruct
   return stage.instructions.filter((i) => i.keyword === keyword);
 }
 
+/** The bundles as `npm run build` writes them, built into a temporary directory. */
+let bundleDir: string;
+const inputs = new Map<string, BundleInputs>();
+
+before(async () => {
+  bundleDir = mkdtempSync(join(tmpdir(), 'pwo-bundle-'));
+  await bundleCommands(join(bundleDir, BUNDLE_DIR));
+  for (const name of Object.keys(COMMANDS)) {
+    inputs.set(name, bundleInputs(join(bundleDir, BUNDLE_DIR, `${name}.js`), ROOT));
+  }
+});
+
+after(() => {
+  rmSync(bundleDir, { recursive: true, force: true });
+});
+
 describe('Dockerfile: stages and base image', () => {
-  it('builds in stages build → deps → runtime, the last one being the image', () => {
+  it('builds in stages build → runtime, the last one being the image', () => {
     assert.deepEqual(
       dockerfile.stages.map((s) => s.name),
-      ['build', 'deps', 'runtime'],
+      ['build', 'runtime'],
     );
   });
 
@@ -75,11 +102,11 @@ describe('Dockerfile: stages and base image', () => {
 });
 
 describe('Dockerfile: build stage', () => {
-  it('installs with npm ci and compiles with npm run build (tsconfig.build.json)', () => {
+  it('installs with npm ci and bundles with npm run build (scripts/bundle-commands.ts)', () => {
     const r = runs(build);
     assert.ok(r.some((c) => /^npm ci\b/.test(c)));
     assert.ok(r.some((c) => /\bnpm run build\b/.test(c)));
-    assert.match(JSON.stringify(pkg), /"build":"tsc -p tsconfig\.build\.json"/);
+    assert.equal(pkg.scripts.build, 'node scripts/bundle-commands.ts');
   });
 
   it('copies from the context only what exists and .dockerignore lets through', () => {
@@ -102,28 +129,48 @@ describe('Dockerfile: build stage', () => {
     }
   });
 
-  it('gives the compiler everything tsconfig.build.json reads', () => {
-    const copied = new Set(
-      copySteps(dockerfile)
-        .filter((s) => s.stage === build && s.from === undefined)
-        .flatMap((s) => s.sources.map((x) => posix.normalize(x))),
-    );
-    const needed = [
-      'package.json',
-      'package-lock.json',
-      'tsconfig.build.json',
-      posix.normalize(buildTsconfig.extends),
-      ...buildTsconfig.include.map((p) => posix.normalize(p)),
-    ];
-    for (const n of needed) assert.ok(copied.has(n), `build stage does not copy ${n}`);
-    assert.equal(posix.normalize(buildTsconfig.compilerOptions.rootDir), 'src');
+  it('gives the bundler every file it reads, at the same path below the build WORKDIR', () => {
+    const workdir = finalWorkdir(build);
+    // Absolute destinations of what the build stage copies from the context, by source.
+    const copied = copySteps(dockerfile)
+      .filter((s) => s.stage === build && s.from === undefined)
+      .flatMap((s) =>
+        s.sources.map((x) => {
+          const source = posix.normalize(x);
+          // `COPY a b ./dir/` puts a and b in dir; `COPY src ./src` makes dir src.
+          const dest =
+            s.sources.length > 1 || s.dest.endsWith('/') || statSync(join(ROOT, source)).isFile()
+              ? posix.join(s.dest, posix.basename(source))
+              : s.dest;
+          return { source, dest };
+        }),
+      );
+    const lands = (file: string): boolean =>
+      copied.some(
+        ({ source, dest }) =>
+          (file === source || file.startsWith(`${source}/`)) &&
+          posix.join(dest, posix.relative(source, file)) === posix.join(workdir, file),
+      );
+    const script = /^node (\S+\.ts)$/.exec(pkg.scripts.build ?? '')?.[1];
+    assert.ok(script, 'npm run build runs one script');
+    // The lockfile (npm ci), the bundler's script and its compiler options, and every input
+    // outside node_modules that went into the bundles (as read from their source maps).
+    const needed = new Set(['package.json', 'package-lock.json', 'tsconfig.json', script]);
+    for (const i of inputs.values()) {
+      for (const f of i.files) if (!f.startsWith('node_modules/')) needed.add(f);
+    }
+    assert.ok(needed.has('src/operator/main.ts') && needed.has('src/gateway/main.ts'));
+    for (const file of needed) assert.ok(lands(file), `build stage does not copy ${file}`);
   });
 
-  it('keeps the context small: tests, docs, node_modules and dist stay out', () => {
+  it('keeps the context small: tests, docs, dev scripts, node_modules and dist stay out', () => {
     for (const p of [
       'test/unit/runtime.test.ts',
       'node_modules/ws/package.json',
       'dist/x.js',
+      'dist/bin/pulsar-ws-operator.js',
+      'scripts/local.ts',
+      'bench/operator/run.ts',
       'docs',
       '.git/HEAD',
       'README.md',
@@ -132,31 +179,67 @@ describe('Dockerfile: build stage', () => {
     }
   });
 
-  it('makes exactly the package.json bin targets executable', () => {
-    const chmod = runs(build).find((c) => c.includes('chmod'));
-    assert.ok(chmod);
-    const targets = [...chmod.matchAll(/(\S+\.js)/g)].map((m) => m[1]);
-    assert.deepEqual(targets.sort(), Object.values(pkg.bin).sort());
-    for (const target of Object.values(pkg.bin)) {
-      assert.ok(target.startsWith(`${OUT_DIR}/`), `${target} is not build output`);
-      const source = join(ROOT, 'src', target.slice(OUT_DIR.length + 1).replace(/\.js$/, '.ts'));
-      assert.match(readFileSync(source, 'utf8'), /^#!\/usr\/bin\/env node\n/, `${source} shebang`);
+  it('bundles exactly the package.json bin commands, each to dist/bin/<command>.js', () => {
+    assert.deepEqual(Object.keys(COMMANDS).sort(), Object.keys(pkg.bin).sort());
+    for (const [name, target] of Object.entries(pkg.bin)) {
+      assert.equal(target, `${BUNDLE_DIR}/${name}.js`);
+    }
+  });
+
+  it('writes each bundle executable with the entry module’s #!/usr/bin/env node line', () => {
+    for (const [name, entry] of Object.entries(COMMANDS)) {
+      assert.match(read(entry), /^#!\/usr\/bin\/env node\n/, `${entry} shebang`);
+      const file = join(bundleDir, BUNDLE_DIR, `${name}.js`);
+      assert.match(readFileSync(file, 'utf8'), /^#!\/usr\/bin\/env node\n/, `${file} shebang`);
+      assert.equal(statSync(file).mode & 0o111, 0o111, `${file} is not executable`);
     }
   });
 });
 
-describe('Dockerfile: production dependencies', () => {
-  it('installs production dependencies only, without running any install script', () => {
-    const install = runs(deps).find((c) => /^npm ci\b/.test(c));
-    assert.ok(install);
-    assert.match(install, /--omit=dev\b/);
-    assert.match(install, /--ignore-scripts\b/);
+describe('command bundles', () => {
+  it('have no native addon and no package that compiles or runs scripts on install', () => {
+    const problems: string[] = [];
+    for (const [name, i] of inputs) {
+      assert.ok(i.packages.length > 0, `${name}: no package bundled`);
+      for (const f of i.files) if (f.endsWith('.node')) problems.push(`${name}: ${f}`);
+      for (const dir of i.packages) {
+        const manifest = JSON.parse(read(`${dir}/package.json`)) as {
+          gypfile?: boolean;
+          scripts?: Record<string, string>;
+        };
+        if (manifest.gypfile === true) problems.push(`${dir}: gypfile`);
+        if (existsSync(join(ROOT, dir, 'binding.gyp'))) problems.push(`${dir}: binding.gyp`);
+        for (const s of ['preinstall', 'install', 'postinstall']) {
+          if (manifest.scripts?.[s] !== undefined) problems.push(`${dir}: ${s} script`);
+        }
+        if (lock.packages[dir]?.hasInstallScript === true) problems.push(`${dir}: install script`);
+      }
+    }
+    assert.deepEqual(problems, []);
   });
 
-  it('leaves out every package allowed to run scripts: they are dev-only in the lockfile', () => {
-    const lock = JSON.parse(read('package-lock.json')) as {
-      packages: Record<string, { dev?: boolean; hasInstallScript?: boolean }>;
-    };
+  it('bundle production dependencies only, never a devDependency', () => {
+    for (const [name, i] of inputs) {
+      for (const dir of i.packages) {
+        assert.ok(lock.packages[dir], `${name}: ${dir} is not in the lockfile`);
+        assert.notEqual(lock.packages[dir].dev, true, `${name}: bundles devDependency ${dir}`);
+      }
+    }
+    // Each direct dependency the commands import is inside (the gateway: ws, pino...).
+    const all = new Set([...inputs.values()].flatMap((i) => i.packages));
+    for (const dep of ['ws', 'pino', 'prom-client', '@kubernetes/client-node']) {
+      assert.ok(all.has(`node_modules/${dep}`), `${dep} not bundled`);
+    }
+  });
+
+  it('load nothing from node_modules at runtime but optional helpers (the image has none)', () => {
+    for (const [name, i] of inputs) {
+      const unexpected = i.external.filter((s) => !OPTIONAL_EXTERNALS.has(s));
+      assert.deepEqual(unexpected, [], `${name} loads ${unexpected.join(', ')} at runtime`);
+    }
+  });
+
+  it('leave out every package allowed to run install scripts: they are dev-only', () => {
     for (const name of Object.keys(pkg.allowScripts ?? {})) {
       assert.ok(name in pkg.devDependencies, `${name} is not a devDependency`);
       assert.equal(lock.packages[`node_modules/${name}`]?.dev, true, `${name} not dev-only`);
@@ -166,45 +249,13 @@ describe('Dockerfile: production dependencies', () => {
       assert.notEqual(entry.hasInstallScript, true, `${path} has an install script`);
     }
   });
-
-  it('has no native addon in the production dependency tree', () => {
-    const out = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    const dirs = out
-      .split('\n')
-      .filter((d) => d !== '' && d !== ROOT)
-      .map((d) => d.trim());
-    // Every production dependency is there, and the `node` devDependency is not.
-    assert.ok(dirs.length >= Object.keys(pkg.dependencies).length);
-    for (const dep of Object.keys(pkg.dependencies)) {
-      assert.ok(dirs.includes(join(ROOT, 'node_modules', dep)), `${dep} missing from the tree`);
-    }
-    assert.ok(!dirs.includes(join(ROOT, 'node_modules', 'node')));
-    const problems: string[] = [];
-    for (const dir of dirs) {
-      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
-        gypfile?: boolean;
-        scripts?: Record<string, string>;
-      };
-      if (manifest.gypfile === true) problems.push(`${dir}: gypfile`);
-      if (existsSync(join(dir, 'binding.gyp'))) problems.push(`${dir}: binding.gyp`);
-      for (const s of ['preinstall', 'install', 'postinstall']) {
-        if (manifest.scripts?.[s] !== undefined) problems.push(`${dir}: ${s} script`);
-      }
-      for (const f of filesBelow(dir)) if (f.endsWith('.node')) problems.push(f);
-    }
-    assert.deepEqual(problems, []);
-  });
 });
 
 describe('Dockerfile: runtime stage', () => {
   const steps = copySteps(dockerfile).filter((s) => s.stage === runtime);
   const appDir = finalWorkdir(runtime);
 
-  it('copies package.json (ESM "type", the version the operator reads two levels above dist/*/)', () => {
+  it('copies package.json (ESM "type", the version the operator reads two levels above dist/bin/)', () => {
     assert.equal(pkg.type, 'module');
     const step = steps.find((s) => s.from === undefined && s.sources.includes('package.json'));
     assert.ok(step);
@@ -215,19 +266,37 @@ describe('Dockerfile: runtime stage', () => {
     );
   });
 
-  it('copies the build output and the production node_modules next to it', () => {
-    const dist = steps.find((s) => s.from === 'build');
-    assert.ok(dist);
-    assert.deepEqual(dist.sources, [posix.join(finalWorkdir(build), OUT_DIR)]);
-    assert.equal(dist.dest, posix.join(appDir, OUT_DIR));
-    const modules = steps.find((s) => s.from === 'deps');
-    assert.ok(modules);
-    assert.deepEqual(modules.sources, [posix.join(finalWorkdir(deps), 'node_modules')]);
-    assert.equal(modules.dest, posix.join(appDir, 'node_modules'));
-    assert.equal(steps.length, 3, 'nothing else is copied into the image');
+  it('copies the bundles and package.json only: no node_modules in the image', () => {
+    const bundles = steps.find((s) => s.from === 'build');
+    assert.ok(bundles);
+    assert.deepEqual(bundles.sources, [posix.join(finalWorkdir(build), BUNDLE_DIR)]);
+    assert.equal(bundles.dest, posix.join(appDir, BUNDLE_DIR));
+    assert.equal(steps.length, 2, 'nothing else is copied into the image');
+    for (const step of steps) {
+      for (const p of [...step.sources, step.dest]) assert.doesNotMatch(p, /node_modules/);
+    }
   });
 
-  it('puts both commands on PATH, named as package.json bin, linked to their dist/ entry', () => {
+  it('ships no package manager: npm, npx, corepack and yarn are removed, none runs', () => {
+    const rm = runs(runtime).find((c) => /^rm -rf\b/.test(c));
+    assert.ok(rm, 'the runtime stage removes the package managers');
+    for (const p of [
+      '/usr/local/lib/node_modules/npm',
+      '/usr/local/lib/node_modules/corepack',
+      '/usr/local/bin/npm',
+      '/usr/local/bin/npx',
+      '/usr/local/bin/corepack',
+      '/usr/local/bin/yarn',
+    ]) {
+      assert.ok(rm.split(/\s+/).includes(p), `${p} is not removed`);
+    }
+    // Nothing else installs, runs a package manager or writes a node_modules.
+    for (const r of runs(runtime)) {
+      if (r !== rm) assert.doesNotMatch(r, /\b(npm|npx|corepack|yarn)\b|node_modules/, r);
+    }
+  });
+
+  it('puts both commands on PATH, named as package.json bin, linked to their bundle', () => {
     const links = only(runtime, 'RUN')
       .map((i) => i.exec)
       .filter((e): e is string[] => e?.[0] === 'ln');
@@ -237,6 +306,7 @@ describe('Dockerfile: runtime stage', () => {
       const e = byName.get(name)!;
       assert.equal(e[1], '-s');
       assert.equal(e[2], posix.join(appDir, target));
+      assert.equal(e[2], posix.join(appDir, BUNDLE_DIR, `${name}.js`));
       assert.equal(posix.dirname(e[3]!), '/usr/local/bin', 'on the base image PATH');
     }
   });
@@ -319,15 +389,3 @@ describe('Dockerfile: runtime stage', () => {
     );
   });
 });
-
-/** Files below `dir`, not descending into nested node_modules (listed by npm on their own). */
-function filesBelow(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules') continue;
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...filesBelow(p));
-    else out.push(p);
-  }
-  return out;
-}
