@@ -150,7 +150,8 @@ function secretNamesOf(gw: PulsarWebSocketGateway): string[] {
 
 /**
  * Runs the operator: informers on PulsarWebSocketGateways, their owned children (Deployments,
- * Services, ConfigMaps, Secrets, HPAs, PDBs, mapped to the controlling gateway) and the
+ * Services, ConfigMaps, Secrets, HPAs, PDBs, and cert-manager Certificates and
+ * ServiceMonitors while their optional CRDs are served, mapped to the controlling gateway) and the
  * Secrets gateways reference (mapped to every gateway that references them); one
  * {@link Controller} with the {@link GatewayReconciler}; `/healthz`, `/readyz` and
  * `/metrics`; and leader election on a Lease, so that of several replicas only the leader

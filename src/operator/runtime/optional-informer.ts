@@ -60,6 +60,8 @@ export class OptionalInformer<T extends KubernetesObject> {
   #activation: AbortController | undefined;
   #timer: TimerHandle | undefined;
   #checking: Promise<void> | undefined;
+  /** `onSynced` was called for the current activation. */
+  #published = false;
   #started = false;
   #stopped = false;
 
@@ -98,9 +100,16 @@ export class OptionalInformer<T extends KubernetesObject> {
     return this.#inner?.hasSynced() ?? true;
   }
 
-  /** Waits for the running informer's first list; resolves at once while the kind is absent. */
+  /**
+   * Waits for the running informer's first list; resolves at once while the kind is absent.
+   * `onSynced` has been called when it resolves, so a caller that waits before reading the
+   * caches (the manager before starting its controller) finds the cache published.
+   */
   async waitForSync(signal?: AbortSignal): Promise<void> {
-    await this.#inner?.waitForSync(signal);
+    const inner = this.#inner;
+    if (inner === undefined) return;
+    await inner.waitForSync(signal);
+    this.#publish(inner);
   }
 
   /** Re-sends every cached object's keys (nothing while the kind is absent). */
@@ -156,17 +165,25 @@ export class OptionalInformer<T extends KubernetesObject> {
     await inner.start();
     inner.waitForSync(activation.signal).then(
       () => {
-        if (this.#inner === inner) this.#o.onSynced?.(inner);
+        this.#publish(inner);
       },
       // Rejects only when the activation ends first.
       () => {},
     );
   }
 
+  /** Calls `onSynced` once per activation, and only for the current one. */
+  #publish(inner: OptionalInformerTarget<T>): void {
+    if (this.#inner !== inner || this.#published) return;
+    this.#published = true;
+    this.#o.onSynced?.(inner);
+  }
+
   async #deactivate(): Promise<void> {
     const inner = this.#inner;
     if (inner === undefined) return;
     this.#inner = undefined;
+    this.#published = false;
     this.#activation?.abort(new Error('optional informer stopped'));
     this.#activation = undefined;
     this.#o.onStopped?.();

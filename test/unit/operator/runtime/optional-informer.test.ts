@@ -118,9 +118,10 @@ describe('OptionalInformer', () => {
     const synced = h.opt.waitForSync();
     t.markSynced();
     await synced;
+    assert.deepEqual(h.published, [t], 'published by the time waitForSync resolves');
     await tick(h.clock, 0);
     assert.equal(h.opt.hasSynced(), true);
-    assert.deepEqual(h.published, [t]);
+    assert.deepEqual(h.published, [t], 'published once');
     h.opt.resync();
     assert.equal(t.resyncs, 1);
     await h.opt.stop();
