@@ -159,7 +159,7 @@ function startCommand(command: string, args: string[]): Running {
     });
   });
   let partial = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString();
     partial += chunk.toString();
     const parts = partial.split('\n');
@@ -172,7 +172,7 @@ function startCommand(command: string, args: string[]): Running {
       }
     }
   });
-  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
   return {
     child,
     logLine: (msg, timeoutMs = 60_000) =>
