@@ -1,9 +1,9 @@
 /**
  * `npm run local`: the product's real job on one machine, with no Docker. Starts a real Pulsar
  * standalone, a real Kubernetes control plane and the local node agent (pods run as processes
- * of this checkout's build), installs the operator with its Helm chart, applies the minimal
- * sample gateway pointed at the local Pulsar, waits until it is Ready, and prints the ws:// URL
- * with a copy-paste producer and consumer. Ctrl-C tears everything down. Dependencies are
+ * of this checkout's command bundles, dist/bin/, rebuilt first when stale), installs the
+ * operator with its Helm chart, applies the minimal sample gateway pointed at the local Pulsar,
+ * waits until it is Ready, and prints the ws:// URL with a copy-paste producer and consumer. Ctrl-C tears everything down. Dependencies are
  * fetched and built on first use, with progress shown.
  */
 import { execFile } from 'node:child_process';
@@ -18,6 +18,7 @@ import { KubeRest, NodeAgent, projectImageRules } from './dev/node-agent/index.t
 import { progress, secondsSince } from './dev/progress.ts';
 import { REPO_ROOT, runDir } from './dev/paths.ts';
 import { runScript } from './dev/run-script.ts';
+import { bundleCommands, COMMANDS } from './bundle-commands.ts';
 
 const NAMESPACE = 'default';
 const OPERATOR_NAMESPACE = 'pulsar-ws-system';
@@ -48,35 +49,41 @@ function newest(dir: string, ext: string): number {
   return max;
 }
 
-/** Builds dist/ (what the image runs) unless it is newer than every source file. */
+/**
+ * Bundles the commands into dist/bin/ (`npm run build`, what the image runs) unless every
+ * bundle is newer than every source file, the lockfile, tsconfig.json and the bundler script.
+ */
 async function ensureBuild(): Promise<void> {
   let built: number;
   try {
     built = Math.min(
-      statSync(path.join(REPO_ROOT, 'dist/gateway/main.js')).mtimeMs,
-      statSync(path.join(REPO_ROOT, 'dist/operator/main.js')).mtimeMs,
+      ...Object.keys(COMMANDS).map(
+        (c) => statSync(path.join(REPO_ROOT, 'dist/bin', `${c}.js`)).mtimeMs,
+      ),
     );
   } catch {
     built = 0;
   }
-  if (built > newest(path.join(REPO_ROOT, 'src'), '.ts')) {
-    progress('local', 'dist/ is up to date');
+  const inputs = Math.max(
+    newest(path.join(REPO_ROOT, 'src'), '.ts'),
+    ...['package-lock.json', 'tsconfig.json', 'scripts/bundle-commands.ts'].map(
+      (f) => statSync(path.join(REPO_ROOT, f)).mtimeMs,
+    ),
+  );
+  if (built > inputs) {
+    progress('local', 'dist/bin/ is up to date');
     return;
   }
   const t0 = performance.now();
-  progress('local', 'building dist/ (npm run build), as the image does');
-  await run(process.execPath, [
-    path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'),
-    '-p',
-    'tsconfig.build.json',
-  ]);
-  progress('local', `dist/ built in ${secondsSince(t0)}s`);
+  progress('local', 'bundling the commands into dist/bin/ (npm run build), as the image does');
+  await bundleCommands();
+  progress('local', `dist/bin/ built in ${secondsSince(t0)}s`);
 }
 
 const t0 = performance.now();
 progress(
   'local',
-  'starting Pulsar and the Kubernetes control plane; building helm; checking dist/',
+  'starting Pulsar and the Kubernetes control plane; building helm; checking dist/bin/',
 );
 const [pulsar, kube, helmBin] = await Promise.all([
   PulsarStandalone.start({ name: 'local-pulsar' }),

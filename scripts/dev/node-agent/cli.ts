@@ -7,11 +7,14 @@
  *   --pod-cidr <cidr>       loopback range of pod IPs (default 127.0.1.0/24)
  *   --service-cidr <cidr>   loopback range of Service proxy addresses (default 127.0.2.0/24)
  *   --state-dir <dir>       volumes and container logs (default $PWO_CACHE_DIR/run/node-agent)
- *   --from dist|src         run the project image from dist/ (default) or src/
+ *   --from dist|src         run the project image from its bundles in dist/bin/ (default;
+ *                           `npm run build`) or from src/
  */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { COMMANDS } from '../../bundle-commands.ts';
 import { REPO_ROOT, runDir } from '../paths.ts';
 import { progress } from '../progress.ts';
 import { NodeAgent } from './node-agent.ts';
@@ -38,6 +41,17 @@ const kubeconfig = values.kubeconfig ?? process.env['KUBECONFIG'];
 if (kubeconfig === undefined || (values.from !== 'dist' && values.from !== 'src')) {
   process.stderr.write('node-agent: --kubeconfig <file> is required; --from is dist or src\n');
   process.exit(2);
+}
+if (values.from === 'dist') {
+  const missing = Object.keys(COMMANDS).filter(
+    (c) => !existsSync(path.join(REPO_ROOT, 'dist/bin', `${c}.js`)),
+  );
+  if (missing.length > 0) {
+    process.stderr.write(
+      `node-agent: no bundle for ${missing.join(', ')} in dist/bin; run npm run build (or --from src)\n`,
+    );
+    process.exit(2);
+  }
 }
 const kc = new KubeConfig();
 kc.loadFromFile(kubeconfig);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { COMMANDS } from '../../bundle-commands.ts';
 import type { ImageRule } from './image-map.ts';
 
 /** The repository of the project's image (the Dockerfile's build of this checkout). */
@@ -7,23 +8,23 @@ export const PROJECT_IMAGE_REPOSITORY =
 
 /**
  * The project's image mapped to this checkout: `pulsar-ws-gateway` and `pulsar-ws-operator` run
- * with this Node.js from `dist/` (what the image runs; build with `npm run build`) or straight
- * from `src/` (type stripping; no build step, for tests on a fresh clone). The gateway is told
+ * with this Node.js from their bundles `dist/bin/<command>.js` (what the image runs; build with
+ * `npm run build`) or straight from their entry modules in `src/` (type stripping; no build
+ * step, for tests on a fresh clone). The gateway is told
  * to listen on its pod IP through its ordinary configuration (`PULSAR_WS_GATEWAY_SERVER_BIND_ADDRESS`),
  * which is the only difference from the container.
  */
 export function projectImageRules(repoRoot: string, from: 'dist' | 'src'): ImageRule[] {
-  const ext = from === 'dist' ? 'js' : 'ts';
-  const entry = (area: string): string[] => [
+  const entry = (command: string): string[] => [
     process.execPath,
-    path.join(repoRoot, from, area, `main.${ext}`),
+    path.join(repoRoot, from === 'dist' ? `dist/bin/${command}.js` : COMMANDS[command]!),
   ];
   return [
     {
       repository: PROJECT_IMAGE_REPOSITORY,
       commands: {
-        'pulsar-ws-gateway': entry('gateway'),
-        'pulsar-ws-operator': entry('operator'),
+        'pulsar-ws-gateway': entry('pulsar-ws-gateway'),
+        'pulsar-ws-operator': entry('pulsar-ws-operator'),
       },
       env: {
         'pulsar-ws-gateway': (podIP) => ({ PULSAR_WS_GATEWAY_SERVER_BIND_ADDRESS: podIP }),

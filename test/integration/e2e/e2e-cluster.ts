@@ -31,10 +31,12 @@ export interface E2eCluster {
 /**
  * Starts a private control plane (a node agent must not bind the pods of other tests sharing
  * the suite's API server), the node agent running the project image from `src/` (no build step
- * on a fresh clone; the same code `dist/` is compiled from), and the operator installed with the
- * Helm chart: a pod on the agent's node, with the chart's RBAC and in-cluster credentials. Its
- * management ports are picked at random (every pod here shares the machine's ports). Pod and Service addresses come from loopback ranges picked at random,
- * so a concurrent `npm run local` does not collide with them.
+ * on a fresh clone; the same modules the `dist/bin/` bundles are built from, and
+ * test/integration/packaging/image-layout.test.ts runs the bundles themselves), and the
+ * operator installed with the Helm chart: a pod on the agent's node, with the chart's RBAC and
+ * in-cluster credentials. Its management ports are picked at random (every pod here shares the
+ * machine's ports). Pod and Service addresses come from loopback ranges picked at random, so a
+ * concurrent `npm run local` does not collide with them.
  */
 export async function startE2eCluster(namespace: string): Promise<E2eCluster> {
   const name = `e2e-kube-${process.pid}`;

@@ -31,14 +31,14 @@ describe('image map', () => {
     );
     assert.deepEqual(r.argv, [
       process.execPath,
-      '/repo/dist/gateway/main.js',
+      '/repo/dist/bin/pulsar-ws-gateway.js',
       '--config',
       '/etc/pulsar-ws-gateway/gateway.yaml',
     ]);
     assert.deepEqual(r.extraEnv, { PULSAR_WS_GATEWAY_SERVER_BIND_ADDRESS: '10.250.1.5' });
   });
 
-  it('runs the operator with no extra environment; src mode uses the TypeScript entry points', () => {
+  it('runs the operator with no extra environment; src mode uses the TypeScript entry points, dist mode the bundles', () => {
     const r = resolveCommand(
       `${IMAGE}:test`,
       ['pulsar-ws-operator'],
@@ -48,6 +48,8 @@ describe('image map', () => {
     );
     assert.deepEqual(r.argv, [process.execPath, '/repo/src/operator/main.ts']);
     assert.deepEqual(r.extraEnv, {});
+    const bundled = resolveCommand(`${IMAGE}:test`, ['pulsar-ws-operator'], [], rules, 'x');
+    assert.deepEqual(bundled.argv, [process.execPath, '/repo/dist/bin/pulsar-ws-operator.js']);
   });
 
   it('refuses unknown images, unknown commands and a missing command with a stable code', () => {
