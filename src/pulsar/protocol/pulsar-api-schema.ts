@@ -11,7 +11,7 @@
 export const PULSAR_API_PROTO = String.raw`
 // Our own proto2 schema for the subset of Pulsar's binary protocol this client speaks.
 //
-// Written from the field tables in docs/pulsar-binary-protocol.md (§1.3-§1.9); field numbers and
+// Written from the field tables in docs/pulsar-binary-protocol.md (sec. 1.3-sec. 1.9); field numbers and
 // enum values are wire facts, names and layout are ours (protobufjs camel-cases them, so
 // 'ledger_id' becomes 'ledgerId' in TypeScript). Fields upstream declares 'required' are 'required'
 // here too, so protobufjs rejects a frame that lacks one instead of handing out 'undefined' where
@@ -111,7 +111,7 @@ message EncryptionKeys {
   repeated KeyValue metadata = 3;
 }
 
-// §1.9. partition / batch_index default to -1; batch_size has no default and is written by the
+// sec. 1.9. partition / batch_index default to -1; batch_size has no default and is written by the
 // Java client even for plain messages (value 0).
 message MessageIdData {
   required uint64 ledger_id = 1;
@@ -123,7 +123,7 @@ message MessageIdData {
   optional MessageIdData first_chunk_message_id = 7;
 }
 
-// §1.7. The presence of num_messages_in_batch (even = 1) marks a batch.
+// sec. 1.7. The presence of num_messages_in_batch (even = 1) marks a batch.
 message MessageMetadata {
   required string producer_name = 1;
   required uint64 sequence_id = 2;
@@ -168,7 +168,7 @@ message SingleMessageMetadata {
   optional bool null_partition_key = 10 [default = false];
 }
 
-// The 0x0e02 block of §1.2; we only skip or surface it.
+// The 0x0e02 block of sec. 1.2; we only skip or surface it.
 message BrokerEntryMetadata {
   optional uint64 broker_timestamp = 1;
   optional uint64 index = 2;
@@ -182,7 +182,7 @@ message FeatureFlags {
   optional bool supports_get_partitioned_metadata_without_auto_creation = 5 [default = false];
 }
 
-// §1.4
+// sec. 1.4
 message CommandConnect {
   required string client_version = 1;
   optional int32 auth_method = 2; // deprecated enum, never set
@@ -224,7 +224,7 @@ message CommandPing {}
 
 message CommandPong {}
 
-// §1.5
+// sec. 1.5
 message CommandLookupTopic {
   enum LookupType {
     Redirect = 0;
@@ -273,7 +273,7 @@ message CommandPartitionedTopicMetadataResponse {
   optional string message = 5;
 }
 
-// §1.6
+// sec. 1.6
 message CommandProducer {
   enum AccessMode {
     Shared = 0;
@@ -330,7 +330,7 @@ message CommandSendError {
   required string message = 4;
 }
 
-// §1.8
+// sec. 1.8
 message KeySharedMeta {
   enum Mode {
     AUTO_SPLIT = 0;
@@ -511,7 +511,7 @@ message CommandGetTopicsOfNamespaceResponse {
   optional bool changed = 5 [default = true];
 }
 
-// §1.3: every sub-command sits in the field whose number equals its Type value.
+// sec. 1.3: every sub-command sits in the field whose number equals its Type value.
 message BaseCommand {
   enum Type {
     CONNECT = 2;
@@ -554,7 +554,7 @@ message BaseCommand {
     TOPIC_MIGRATED = 68;
   }
   // An int32 rather than Type: a broker newer than this schema may send a type we do not list,
-  // and the connection must log and ignore it (§5.2 item 1) instead of failing to decode.
+  // and the connection must log and ignore it (sec. 5.2 item 1) instead of failing to decode.
   required int32 type = 1;
   optional CommandConnect connect = 2;
   optional CommandConnected connected = 3;
