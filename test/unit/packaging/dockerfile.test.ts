@@ -159,6 +159,10 @@ describe('Dockerfile: build stage', () => {
     for (const i of inputs.values()) {
       for (const f of i.files) if (!f.startsWith('node_modules/')) needed.add(f);
     }
+    // The script's own relative imports (it runs before anything is bundled).
+    for (const m of read(script).matchAll(/^import .* from '(\.{1,2}\/[^']+)';$/gm)) {
+      needed.add(posix.join(posix.dirname(script), m[1]!));
+    }
     assert.ok(needed.has('src/operator/main.ts') && needed.has('src/gateway/main.ts'));
     for (const file of needed) assert.ok(lands(file), `build stage does not copy ${file}`);
   });
