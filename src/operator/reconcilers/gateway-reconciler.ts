@@ -77,8 +77,9 @@ export interface GatewayReconcilerOptions {
   discoveryTtlMs?: number;
   /**
    * certManager mode: how soon to look again while the Certificate is not Ready (default
-   * 10 000 ms). Certificates are not watched (their CRD is optional), so this poll is what
-   * notices cert-manager finishing.
+   * 10 000 ms). Certificates are watched once the Certificate informer runs (it starts when
+   * discovery finds cert-manager's CRD, see the manager); this poll covers the time before
+   * that. It reads the cache, so it costs no API request once the informer runs.
    */
   certificatePollMs?: number;
   /**
