@@ -54,13 +54,16 @@ export interface JwtVerifierOptions {
 export type JwtVerifier = (token: string) => Promise<VerifyResult>;
 
 /**
- * Creates a verifier for the configured key and claims. Only `algorithm` is accepted (no `none`,
- * no algorithm confusion). Tokens without `exp` are accepted, as Pulsar's token provider does.
+ * Creates a verifier for the configured key and claims. Only one algorithm is accepted (no
+ * `none`, no algorithm confusion): {@link algorithmForKey} of `key` and `algorithm`. Tokens
+ * without `exp` are accepted, as Pulsar's token provider does.
+ *
+ * @throws Error when the key cannot be used with `algorithm`.
  */
 export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const roleClaim = options.roleClaim ?? 'sub';
   const verifyOptions = {
-    algorithms: [options.algorithm],
+    algorithms: [algorithmForKey(options.key, options.algorithm)],
     ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
     ...(options.audience === undefined
       ? {}
@@ -87,6 +90,37 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   };
 }
 
+/**
+ * The one algorithm tokens are verified with. `auth.jwt.algorithm` defaults to HS256 and the
+ * operator leaves it out when `spec.auth.jwt.algorithm` is unset (the CRD promises the gateway
+ * infers it from the key), so HS256 with a public key means "infer": RSA gives RS256, EC P-256
+ * gives ES256. HMAC keyed with a public key is never wanted: anyone holding that key could sign
+ * accepted tokens (algorithm confusion).
+ *
+ * @throws Error when the key does not fit `configured` (a secret with RS256/ES256, an RSA key
+ *   with ES256, an EC key off P-256, ...).
+ */
+export function algorithmForKey(key: KeyObject, configured: JwtAlgorithm): JwtAlgorithm {
+  if (key.type === 'secret') {
+    if (configured !== 'HS256') throw new Error(`${configured} needs a public key, not a secret`);
+    return 'HS256';
+  }
+  if (key.type !== 'public') throw new Error('the verification key must be public or secret');
+  const own = publicKeyAlgorithm(key);
+  if (configured !== 'HS256' && configured !== own) {
+    throw new Error(`expected a ${configured === 'RS256' ? 'RSA' : 'EC P-256'} public key`);
+  }
+  return own;
+}
+
+function publicKeyAlgorithm(key: KeyObject): JwtAlgorithm {
+  if (key.asymmetricKeyType === 'rsa') return 'RS256';
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
+    return 'ES256';
+  }
+  throw new Error('expected an RSA or EC P-256 public key');
+}
+
 /** Maps a `jose` error to a reason; anything unrecognised counts as malformed. */
 export function failureReason(err: unknown): AuthFailureReason {
   if (err instanceof joseErrors.JWTExpired) return 'expired';
@@ -104,7 +138,8 @@ export function failureReason(err: unknown): AuthFailureReason {
 /**
  * Loads the verification key from a file.
  * - HS256: the secret; `encoding: 'raw'` (default, Pulsar's `tokenSecretKey` file) uses the
- *   bytes as is, `'base64'` decodes the (trimmed) text first.
+ *   bytes as is, `'base64'` decodes the (trimmed) text first. A PEM or DER public key is
+ *   returned as the public key instead ({@link algorithmForKey} then infers RS256/ES256).
  * - RS256/ES256: a public key, PEM (`-----BEGIN PUBLIC KEY-----`) or DER SubjectPublicKeyInfo
  *   (what `pulsar tokens create-key-pair` writes).
  *
@@ -128,23 +163,44 @@ export function keyFromBytes(
 ): KeyObject {
   try {
     if (algorithm === 'HS256') {
+      // A public key here is the unset-algorithm case (see algorithmForKey), never a secret.
+      const publicKey = parsePublicKey(bytes, false);
+      if (publicKey !== undefined) {
+        algorithmForKey(publicKey, algorithm);
+        return publicKey;
+      }
       const secret =
         encoding === 'base64' ? Buffer.from(bytes.toString('utf8').trim(), 'base64') : bytes;
       if (secret.length === 0) throw new Error('empty secret');
       return createSecretKey(secret);
     }
-    const text = bytes.toString('utf8');
-    const key = text.includes('-----BEGIN')
-      ? createPublicKey(text)
-      : createPublicKey({ key: bytes, format: 'der', type: 'spki' });
+    const key = parsePublicKey(bytes, true);
+    if (key === undefined) throw new Error('not a public key');
     const expected = algorithm === 'RS256' ? 'rsa' : 'ec';
     if (key.asymmetricKeyType !== expected) {
       throw new Error(`expected a ${expected.toUpperCase()} public key for ${algorithm}`);
     }
+    algorithmForKey(key, algorithm);
     return key;
   } catch (err) {
     throw new Error(`Cannot use ${name} as a ${algorithm} key: ${(err as Error).message}`, {
       cause: err,
     });
+  }
+}
+
+/**
+ * PEM text (any `-----BEGIN` block: a PEM that is not a key is an error, not a secret) or DER
+ * SubjectPublicKeyInfo. `derRequired` false: bytes that are not DER give undefined (a raw
+ * HMAC secret) instead of an error.
+ */
+function parsePublicKey(bytes: Buffer, derRequired: boolean): KeyObject | undefined {
+  const text = bytes.toString('utf8');
+  if (text.includes('-----BEGIN')) return createPublicKey(text);
+  try {
+    return createPublicKey({ key: bytes, format: 'der', type: 'spki' });
+  } catch (err) {
+    if (derRequired) throw err;
+    return undefined;
   }
 }
