@@ -1,7 +1,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ManagedProcess } from './managed-process.ts';
-import { freePort } from './ports.ts';
+import { freePort, type PortChooser } from './ports.ts';
+import { retryOnBindFailure } from './port-retry.ts';
 import { progress, secondsSince } from './progress.ts';
 import { waitFor } from './wait.ts';
 import { runDir } from './paths.ts';
@@ -30,67 +31,90 @@ export class JavaWebSocketProxy {
     this.#proc = proc;
   }
 
+  /**
+   * Starts the proxy against `broker` and waits until Jetty answers. When its log shows that
+   * its port was taken between our choice and its bind, it starts again on a new port (up to
+   * `startAttempts` times).
+   */
   static async start(
     broker: PulsarEndpoints,
-    opts: { name?: string; config?: Record<string, string> } = {},
+    opts: {
+      name?: string;
+      config?: Record<string, string>;
+      /** Where ports come from; default {@link freePort}. Tests inject a taken port here. */
+      portChooser?: PortChooser;
+      /** Start attempts when the port was taken between choice and bind; default 3. */
+      startAttempts?: number;
+    } = {},
   ): Promise<JavaWebSocketProxy> {
     const t0 = performance.now();
     const cacheDir = await ensurePulsarArtifacts();
     const name = opts.name ?? 'java-ws-proxy';
     const dir = runDir(name, { fresh: true });
-    const port = await freePort();
-    const conf: Record<string, string> = {
-      clusterName: 'standalone',
-      bindAddress: '127.0.0.1',
-      webServicePort: String(port),
-      serviceUrl: broker.adminUrl,
-      brokerServiceUrl: broker.serviceUrl,
-      webSocketNumIoThreads: '2',
-      webSocketConnectionsPerBroker: '2',
-      numHttpServerThreads: '8',
-      ...opts.config,
-    };
-    const confFile = path.join(dir, 'websocket.conf');
-    writeFileSync(
-      confFile,
-      Object.entries(conf)
-        .map(([k, v]) => `${k}=${v}`)
-        .join('\n') + '\n',
-    );
+    const choosePort = opts.portChooser ?? freePort;
     const proc = new ManagedProcess(
       name,
       path.join(dir, 'proxy.log'),
       path.join(runDir('pids'), `${name}.pid`),
     );
-    progress('java-ws-proxy', `starting (log: ${proc.logFile})`);
-    await proc.start('java', [
-      '-Xms64m',
-      '-Xmx256m',
-      ...ADD_OPENS,
-      '-Dio.netty.tryReflectionSetAccessible=true',
-      '-cp',
-      readClasspath(cacheDir),
-      'org.apache.pulsar.websocket.service.WebSocketServiceStarter',
-      confFile,
-    ]);
-    const wsUrl = `ws://127.0.0.1:${port}`;
-    try {
-      await waitFor(
-        'Java WebSocket proxy',
-        async () => {
-          // Any HTTP answer means Jetty is serving; the status page needs no broker.
-          const res = await fetch(`http://127.0.0.1:${port}/admin/v2/proxy-stats/metrics`, {
-            signal: AbortSignal.timeout(3000),
+    const wsUrl = await retryOnBindFailure({
+      component: 'java-ws-proxy',
+      what: 'Java WebSocket proxy',
+      attempts: opts.startAttempts,
+      logOfAttempt: () => proc.logOfThisStart(),
+      attempt: async () => {
+        const port = await choosePort();
+        const conf: Record<string, string> = {
+          clusterName: 'standalone',
+          bindAddress: '127.0.0.1',
+          webServicePort: String(port),
+          serviceUrl: broker.adminUrl,
+          brokerServiceUrl: broker.serviceUrl,
+          webSocketNumIoThreads: '2',
+          webSocketConnectionsPerBroker: '2',
+          numHttpServerThreads: '8',
+          ...opts.config,
+        };
+        const confFile = path.join(dir, 'websocket.conf');
+        writeFileSync(
+          confFile,
+          Object.entries(conf)
+            .map(([k, v]) => `${k}=${v}`)
+            .join('\n') + '\n',
+        );
+        progress('java-ws-proxy', `starting (log: ${proc.logFile})`);
+        await proc.start('java', [
+          '-Xms64m',
+          '-Xmx256m',
+          ...ADD_OPENS,
+          '-Dio.netty.tryReflectionSetAccessible=true',
+          '-cp',
+          readClasspath(cacheDir),
+          'org.apache.pulsar.websocket.service.WebSocketServiceStarter',
+          confFile,
+        ]);
+        try {
+          await waitFor(
+            'Java WebSocket proxy',
+            async () => {
+              // Any HTTP answer means Jetty is serving; the status page needs no broker.
+              const res = await fetch(`http://127.0.0.1:${port}/admin/v2/proxy-stats/metrics`, {
+                signal: AbortSignal.timeout(3000),
+              });
+              return res.status > 0;
+            },
+            { timeoutMs: 90_000, intervalMs: 300, isAlive: () => proc.alive },
+          );
+        } catch (err) {
+          const tail = proc.tail();
+          await proc.stop(2000);
+          throw new Error(`${(err as Error).message}\n--- proxy log tail ---\n${tail}`, {
+            cause: err,
           });
-          return res.status > 0;
-        },
-        { timeoutMs: 90_000, intervalMs: 300, isAlive: () => proc.alive },
-      );
-    } catch (err) {
-      const tail = proc.tail();
-      await proc.stop(2000);
-      throw new Error(`${(err as Error).message}\n--- proxy log tail ---\n${tail}`, { cause: err });
-    }
+        }
+        return `ws://127.0.0.1:${port}`;
+      },
+    });
     progress('java-ws-proxy', `ready in ${secondsSince(t0)}s: ${wsUrl}`);
     return new JavaWebSocketProxy(wsUrl, proc);
   }

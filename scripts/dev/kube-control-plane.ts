@@ -4,7 +4,8 @@ import https from 'node:https';
 import path from 'node:path';
 import { ManagedProcess } from './managed-process.ts';
 import { runScript } from './run-script.ts';
-import { freePort } from './ports.ts';
+import { freePort, type PortChooser } from './ports.ts';
+import { retryOnBindFailure } from './port-retry.ts';
 import { progress, secondsSince } from './progress.ts';
 import { waitFor } from './wait.ts';
 import { REPO_ROOT, runDir } from './paths.ts';
@@ -148,74 +149,219 @@ function b64(file: string): string {
   return readFileSync(file).toString('base64');
 }
 
+/** Options of {@link KubeControlPlane.start}. */
+export interface KubeControlPlaneOptions {
+  /** Directory name under the run dir; several control planes can run side by side. Default `kube`. */
+  name?: string;
+  /**
+   * An audit policy (YAML text): kube-apiserver then writes JSON audit events to
+   * {@link KubeControlPlane.auditLogPath}. Off by default.
+   */
+  auditPolicy?: string;
+  /** Extra kube-apiserver flags, e.g. `--enable-admission-plugins=...`. */
+  apiServerArgs?: string[];
+  /** Where ports come from; default {@link freePort}. Tests inject a taken port here. */
+  portChooser?: PortChooser;
+  /** Start attempts per component when its port was taken meanwhile; default 3. */
+  startAttempts?: number;
+}
+
 /**
  * A real Kubernetes control plane on loopback: etcd, kube-apiserver (client
  * certificate auth, RBAC) and kube-controller-manager (Deployments get
  * ReplicaSets and Pods, garbage collection, namespace deletion, service
  * accounts). There is no kubelet or scheduler: Pods stay Pending.
+ *
+ * Each component starts on ports chosen just before; when its log shows another process
+ * took one in between, that component alone is started again on new ports (etcd before
+ * anything points at it; kube-apiserver before the kubeconfig is handed out).
  */
 export class KubeControlPlane {
-  readonly endpoints: KubeEndpoints;
+  readonly #kubeconfig: string;
   readonly #dir: string;
+  readonly #pki: string;
   readonly #etcd: ManagedProcess;
   readonly #apiserver: ManagedProcess;
   readonly #kcm: ManagedProcess;
-  readonly #apiArgs: string[];
   readonly #bin: string;
   readonly #etcdData: string;
+  readonly #opts: KubeControlPlaneOptions;
+  readonly #choosePort: PortChooser;
+  // Set by the start attempts that succeed; restartApiServer reuses them (same port).
+  #server = '';
+  #apiArgs: string[] = [];
 
   private constructor(
-    endpoints: KubeEndpoints,
     dir: string,
     bin: string,
     procs: { etcd: ManagedProcess; apiserver: ManagedProcess; kcm: ManagedProcess },
-    apiArgs: string[],
     etcdData: string,
+    opts: KubeControlPlaneOptions,
   ) {
-    this.#etcdData = etcdData;
-    this.endpoints = endpoints;
     this.#dir = dir;
+    this.#pki = path.join(dir, 'pki');
+    this.#kubeconfig = path.join(dir, 'kubeconfig');
     this.#bin = bin;
     this.#etcd = procs.etcd;
     this.#apiserver = procs.apiserver;
     this.#kcm = procs.kcm;
-    this.#apiArgs = apiArgs;
+    this.#etcdData = etcdData;
+    this.#opts = opts;
+    this.#choosePort = opts.portChooser ?? freePort;
   }
 
-  static async start(
-    opts: {
-      name?: string;
-      /**
-       * An audit policy (YAML text): kube-apiserver then writes JSON audit events to
-       * {@link KubeControlPlane.auditLogPath}. Off by default.
-       */
-      auditPolicy?: string;
-      /** Extra kube-apiserver flags, e.g. `--enable-admission-plugins=...`. */
-      apiServerArgs?: string[];
-    } = {},
-  ): Promise<KubeControlPlane> {
+  /** Where the API server listens and the admin kubeconfig; valid once `start` returned. */
+  get endpoints(): KubeEndpoints {
+    return { server: this.#server, kubeconfig: this.#kubeconfig };
+  }
+
+  /**
+   * Starts etcd, kube-apiserver and kube-controller-manager and waits until the controller
+   * manager has created the default service account. On failure nothing is left running.
+   */
+  static async start(opts: KubeControlPlaneOptions = {}): Promise<KubeControlPlane> {
     const bin = await ensureKubeBinaries();
     const t0 = performance.now();
     const name = opts.name ?? 'kube';
     const dir = runDir(name, { fresh: true });
-    const pki = runDir(`${name}/pki`);
-    writePki(pki);
-    const [etcdPort, etcdPeer, apiPort, kcmPort] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
-    const server = `https://127.0.0.1:${apiPort}`;
-    const kubeconfig = path.join(dir, 'kubeconfig');
+    writePki(runDir(`${name}/pki`));
+    const pids = runDir('pids');
+    const proc = (n: string): ManagedProcess =>
+      new ManagedProcess(
+        `${name}-${n}`,
+        path.join(dir, `${n}.log`),
+        path.join(pids, `${name}-${n}.pid`),
+      );
+    // etcd's data is disposable; tmpfs makes its fsyncs free.
+    const etcdData = existsSync('/dev/shm')
+      ? path.join('/dev/shm', `pwo-${name}-etcd-${process.pid}`)
+      : path.join(dir, 'etcd');
+    const plane = new KubeControlPlane(
+      dir,
+      bin,
+      { etcd: proc('etcd'), apiserver: proc('apiserver'), kcm: proc('kcm') },
+      etcdData,
+      opts,
+    );
+    try {
+      const etcdUrl = await plane.#startEtcd();
+      await plane.#startApiServerOnNewPort(etcdUrl);
+      await plane.#startControllerManager();
+    } catch (err) {
+      await plane.stop();
+      rmSync(etcdData, { recursive: true, force: true });
+      throw err;
+    }
+    progress(
+      'kube',
+      `control plane ready in ${secondsSince(t0)}s: ${plane.#server} (kubeconfig ${plane.#kubeconfig})`,
+    );
+    return plane;
+  }
+
+  /** Starts etcd on new client and peer ports (retried on a port race); returns its URL. */
+  #startEtcd(): Promise<string> {
+    const etcd = this.#etcd;
+    return retryOnBindFailure({
+      component: 'kube',
+      what: 'etcd',
+      attempts: this.#opts.startAttempts,
+      logOfAttempt: () => etcd.logOfThisStart(),
+      attempt: async () => {
+        const [port, peer] = [await this.#choosePort(), await this.#choosePort()];
+        const etcdUrl = `http://127.0.0.1:${port}`;
+        // A failed attempt may have written a member with the old peer URL.
+        rmSync(this.#etcdData, { recursive: true, force: true });
+        progress('kube', 'starting etcd');
+        await etcd.start(path.join(this.#bin, 'etcd'), [
+          `--data-dir=${this.#etcdData}`,
+          `--listen-client-urls=${etcdUrl}`,
+          `--advertise-client-urls=${etcdUrl}`,
+          `--listen-peer-urls=http://127.0.0.1:${peer}`,
+          `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+          `--initial-cluster=default=http://127.0.0.1:${peer}`,
+          '--unsafe-no-fsync=true',
+          '--logger=zap',
+          '--log-level=warn',
+        ]);
+        await waitFor('etcd', async () => (await fetch(`${etcdUrl}/health`)).ok, {
+          timeoutMs: 30_000,
+          isAlive: () => etcd.alive,
+        }).catch(async (err: unknown) => {
+          const withTail = withLog(err, etcd);
+          await etcd.stop(2000);
+          throw withTail;
+        });
+        return etcdUrl;
+      },
+    });
+  }
+
+  /**
+   * Starts kube-apiserver on a new port (retried on a port race) and writes the kubeconfig
+   * that points at it.
+   */
+  #startApiServerOnNewPort(etcdUrl: string): Promise<void> {
+    const pki = this.#pki;
+    return retryOnBindFailure({
+      component: 'kube',
+      what: 'kube-apiserver',
+      attempts: this.#opts.startAttempts,
+      logOfAttempt: () => this.#apiserver.logOfThisStart(),
+      attempt: async () => {
+        const apiPort = await this.#choosePort();
+        this.#server = `https://127.0.0.1:${apiPort}`;
+        this.#writeKubeconfig();
+        this.#apiArgs = [
+          `--etcd-servers=${etcdUrl}`,
+          `--secure-port=${apiPort}`,
+          '--bind-address=127.0.0.1',
+          '--advertise-address=127.0.0.1',
+          `--tls-cert-file=${path.join(pki, 'apiserver.crt')}`,
+          `--tls-private-key-file=${path.join(pki, 'apiserver.key')}`,
+          `--client-ca-file=${path.join(pki, 'ca.crt')}`,
+          '--service-cluster-ip-range=10.0.0.0/24',
+          '--allow-privileged=true',
+          '--authorization-mode=RBAC',
+          '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+          `--service-account-key-file=${path.join(pki, 'sa.pub')}`,
+          `--service-account-signing-key-file=${path.join(pki, 'sa.key')}`,
+          `--cert-dir=${path.join(this.#dir, 'apiserver-certs')}`,
+          '--enable-priority-and-fairness=false',
+          '--event-ttl=1h',
+          '--v=1',
+          ...(this.#opts.apiServerArgs ?? []),
+        ];
+        if (this.#opts.auditPolicy !== undefined) {
+          const policy = path.join(this.#dir, 'audit-policy.yaml');
+          writeFileSync(policy, this.#opts.auditPolicy);
+          this.#apiArgs.push(
+            `--audit-policy-file=${policy}`,
+            `--audit-log-path=${this.auditLogPath}`,
+            '--audit-log-format=json',
+            '--audit-log-mode=blocking',
+          );
+        }
+        try {
+          await this.#startApiServer();
+        } catch (err) {
+          await this.#apiserver.stop(2000);
+          throw err;
+        }
+      },
+    });
+  }
+
+  #writeKubeconfig(): void {
+    const pki = this.#pki;
     writeFileSync(
-      kubeconfig,
+      this.#kubeconfig,
       [
         'apiVersion: v1',
         'kind: Config',
         'clusters:',
         `- name: local`,
-        `  cluster: {server: "${server}", certificate-authority-data: ${b64(path.join(pki, 'ca.crt'))}}`,
+        `  cluster: {server: "${this.#server}", certificate-authority-data: ${b64(path.join(pki, 'ca.crt'))}}`,
         'users:',
         '- name: admin',
         `  user: {client-certificate-data: ${b64(path.join(pki, 'admin.crt'))}, client-key-data: ${b64(path.join(pki, 'admin.key'))}}`,
@@ -226,112 +372,58 @@ export class KubeControlPlane {
         '',
       ].join('\n'),
     );
-    const pids = runDir('pids');
-    const proc = (n: string): ManagedProcess =>
-      new ManagedProcess(
-        `${name}-${n}`,
-        path.join(dir, `${n}.log`),
-        path.join(pids, `${name}-${n}.pid`),
-      );
-    const etcd = proc('etcd');
-    const apiserver = proc('apiserver');
-    const kcm = proc('kcm');
-    // etcd's data is disposable; tmpfs makes its fsyncs free.
-    const etcdData = existsSync('/dev/shm')
-      ? path.join('/dev/shm', `pwo-${name}-etcd-${process.pid}`)
-      : path.join(dir, 'etcd');
-    const etcdUrl = `http://127.0.0.1:${etcdPort}`;
-    progress('kube', 'starting etcd');
-    await etcd.start(path.join(bin, 'etcd'), [
-      `--data-dir=${etcdData}`,
-      `--listen-client-urls=${etcdUrl}`,
-      `--advertise-client-urls=${etcdUrl}`,
-      `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
-      `--initial-cluster=default=http://127.0.0.1:${etcdPeer}`,
-      '--unsafe-no-fsync=true',
-      '--logger=zap',
-      '--log-level=warn',
-    ]);
-    await waitFor('etcd', async () => (await fetch(`${etcdUrl}/health`)).ok, {
-      timeoutMs: 30_000,
-      isAlive: () => etcd.alive,
-    }).catch((err: unknown) => {
-      throw withLog(err, etcd);
-    });
-    const apiArgs = [
-      `--etcd-servers=${etcdUrl}`,
-      `--secure-port=${apiPort}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      `--tls-cert-file=${path.join(pki, 'apiserver.crt')}`,
-      `--tls-private-key-file=${path.join(pki, 'apiserver.key')}`,
-      `--client-ca-file=${path.join(pki, 'ca.crt')}`,
-      '--service-cluster-ip-range=10.0.0.0/24',
-      '--allow-privileged=true',
-      '--authorization-mode=RBAC',
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-key-file=${path.join(pki, 'sa.pub')}`,
-      `--service-account-signing-key-file=${path.join(pki, 'sa.key')}`,
-      `--cert-dir=${path.join(dir, 'apiserver-certs')}`,
-      '--enable-priority-and-fairness=false',
-      '--event-ttl=1h',
-      '--v=1',
-      ...(opts.apiServerArgs ?? []),
-    ];
-    if (opts.auditPolicy !== undefined) {
-      const policy = path.join(dir, 'audit-policy.yaml');
-      writeFileSync(policy, opts.auditPolicy);
-      apiArgs.push(
-        `--audit-policy-file=${policy}`,
-        `--audit-log-path=${path.join(dir, 'audit.log')}`,
-        '--audit-log-format=json',
-        '--audit-log-mode=blocking',
-      );
-    }
-    const plane = new KubeControlPlane(
-      { server, kubeconfig },
-      dir,
-      bin,
-      { etcd, apiserver, kcm },
-      apiArgs,
-      etcdData,
-    );
-    await plane.#startApiServer();
-    progress('kube', 'starting kube-controller-manager');
-    await kcm.start(path.join(bin, 'kube-controller-manager'), [
-      `--kubeconfig=${kubeconfig}`,
-      `--authentication-kubeconfig=${kubeconfig}`,
-      `--authorization-kubeconfig=${kubeconfig}`,
-      '--leader-elect=false',
-      '--bind-address=127.0.0.1',
-      `--secure-port=${kcmPort}`,
-      `--service-account-private-key-file=${path.join(pki, 'sa.key')}`,
-      `--root-ca-file=${path.join(pki, 'ca.crt')}`,
-      `--cluster-signing-cert-file=${path.join(pki, 'ca.crt')}`,
-      `--cluster-signing-key-file=${path.join(pki, 'ca.key')}`,
-      '--use-service-account-credentials=false',
-      '--v=1',
-    ]);
-    await waitFor(
-      'kube-controller-manager',
-      async () =>
-        (await plane.get('/api/v1/namespaces/default/serviceaccounts/default')).status === 200,
-      {
-        timeoutMs: 60_000,
-        intervalMs: 300,
-        isAlive: () => kcm.alive,
-      },
-    ).catch((err: unknown) => {
-      throw withLog(err, kcm);
-    });
-    progress(
-      'kube',
-      `control plane ready in ${secondsSince(t0)}s: ${server} (kubeconfig ${kubeconfig})`,
-    );
-    return plane;
   }
 
+  /** Starts kube-controller-manager on a new port (retried on a port race). */
+  #startControllerManager(): Promise<void> {
+    const kcm = this.#kcm;
+    const pki = this.#pki;
+    const kubeconfig = this.#kubeconfig;
+    return retryOnBindFailure({
+      component: 'kube',
+      what: 'kube-controller-manager',
+      attempts: this.#opts.startAttempts,
+      logOfAttempt: () => kcm.logOfThisStart(),
+      attempt: async () => {
+        const kcmPort = await this.#choosePort();
+        progress('kube', 'starting kube-controller-manager');
+        await kcm.start(path.join(this.#bin, 'kube-controller-manager'), [
+          `--kubeconfig=${kubeconfig}`,
+          `--authentication-kubeconfig=${kubeconfig}`,
+          `--authorization-kubeconfig=${kubeconfig}`,
+          '--leader-elect=false',
+          '--bind-address=127.0.0.1',
+          `--secure-port=${kcmPort}`,
+          `--service-account-private-key-file=${path.join(pki, 'sa.key')}`,
+          `--root-ca-file=${path.join(pki, 'ca.crt')}`,
+          `--cluster-signing-cert-file=${path.join(pki, 'ca.crt')}`,
+          `--cluster-signing-key-file=${path.join(pki, 'ca.key')}`,
+          '--use-service-account-credentials=false',
+          '--v=1',
+        ]);
+        await waitFor(
+          'kube-controller-manager',
+          async () =>
+            (await this.get('/api/v1/namespaces/default/serviceaccounts/default')).status === 200,
+          {
+            timeoutMs: 60_000,
+            intervalMs: 300,
+            isAlive: () => kcm.alive,
+          },
+        ).catch(async (err: unknown) => {
+          const withTail = withLog(err, kcm);
+          await kcm.stop(2000);
+          throw withTail;
+        });
+      },
+    });
+  }
+
+  /**
+   * Starts kube-apiserver with the current arguments and waits for /readyz. No port retry
+   * here: a restart must keep the port its clients know, and the port, outside the ephemeral
+   * range, is taken meanwhile only by another run's chooser picking this very one.
+   */
   async #startApiServer(): Promise<void> {
     const t0 = performance.now();
     progress('kube', 'starting kube-apiserver');
@@ -360,8 +452,8 @@ export class KubeControlPlane {
 
   /** A GET against the API server as admin; for readiness probes and tests. */
   get(apiPath: string): Promise<{ status: number; body: string }> {
-    const pki = path.join(this.#dir, 'pki');
-    const url = new URL(apiPath, this.endpoints.server);
+    const pki = this.#pki;
+    const url = new URL(apiPath, this.#server);
     return new Promise((resolve, reject) => {
       const req = https.get(
         url,

@@ -5,6 +5,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,8 @@ export class ManagedProcess {
   readonly #pidFile: string;
   #child: ChildProcess | undefined;
   #exited = false;
+  // Size of the (appended) log when the current child started: what follows is its output.
+  #logStart = 0;
 
   constructor(name: string, logFile: string, pidFile: string) {
     this.name = name;
@@ -37,6 +40,7 @@ export class ManagedProcess {
     cwd?: string,
   ): Promise<void> {
     await killStale(this.#pidFile);
+    this.#logStart = existsSync(this.logFile) ? statSync(this.logFile).size : 0;
     const log = createWriteStream(this.logFile, { flags: 'a' });
     await once(log, 'open');
     const child = spawn(command, args, {
@@ -81,6 +85,18 @@ export class ManagedProcess {
     try {
       const text = readFileSync(this.logFile, 'utf8');
       return text.slice(-bytes);
+    } catch {
+      return '';
+    }
+  }
+
+  /**
+   * What the current (or last) child wrote, without the output of earlier starts that share
+   * the log file: the text to judge why this start failed.
+   */
+  logOfThisStart(): string {
+    try {
+      return readFileSync(this.logFile).subarray(this.#logStart).toString('utf8');
     } catch {
       return '';
     }

@@ -2,7 +2,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ManagedProcess } from './managed-process.ts';
 import { runScript } from './run-script.ts';
-import { freePort } from './ports.ts';
+import { freePort, type PortChooser } from './ports.ts';
+import { retryOnBindFailure } from './port-retry.ts';
 import { progress, secondsSince } from './progress.ts';
 import { waitFor } from './wait.ts';
 import { REPO_ROOT, runDir } from './paths.ts';
@@ -33,6 +34,10 @@ export interface PulsarStandaloneOptions {
   heap?: string;
   /** Readiness timeout in ms, default 180 000. */
   startTimeoutMs?: number;
+  /** Where ports come from; default {@link freePort}. Tests inject a taken port here. */
+  portChooser?: PortChooser;
+  /** Start attempts when a port was taken between choice and bind; default 3. */
+  startAttempts?: number;
 }
 
 /** The JVM flags Pulsar's own launcher passes on Java 17 (bin/pulsar). */
@@ -91,17 +96,79 @@ export class PulsarStandalone {
     this.#timeoutMs = timeoutMs;
   }
 
-  /** Starts a broker and waits until `public/default` exists. */
+  /**
+   * Starts a broker and waits until `public/default` exists. When its log shows that one of
+   * its ports was taken between our choice and its bind, it starts again on new ports with
+   * fresh data (up to `startAttempts` times).
+   */
   static async start(opts: PulsarStandaloneOptions = {}): Promise<PulsarStandalone> {
     const cacheDir = await ensurePulsarArtifacts();
     const name = opts.name ?? 'pulsar';
     const dataDir = runDir(name, { fresh: true });
-    const [brokerPort, webPort, bookiePort] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
-    const tlsPort = opts.tls === undefined ? undefined : await freePort();
+    const choosePort = opts.portChooser ?? freePort;
+    const log4j = path.join(dataDir, 'log4j2.properties');
+    writeFileSync(
+      log4j,
+      [
+        'rootLogger.level = info',
+        'rootLogger.appenderRef.console.ref = console',
+        'appender.console.type = Console',
+        'appender.console.name = console',
+        'appender.console.layout.type = PatternLayout',
+        'appender.console.layout.pattern = %d{HH:mm:ss.SSS} %-5level %c{1.} - %msg%n',
+      ].join('\n') + '\n',
+    );
+    const proc = new ManagedProcess(
+      name,
+      path.join(dataDir, 'broker.log'),
+      path.join(runDir('pids'), `${name}.pid`),
+    );
+    return retryOnBindFailure({
+      component: 'pulsar',
+      what: 'standalone broker',
+      attempts: opts.startAttempts,
+      logOfAttempt: () => proc.logOfThisStart(),
+      attempt: async () => {
+        // A failed attempt may have registered its bookie (by port) in the metadata.
+        for (const d of ['metadata', 'bookkeeper'])
+          rmSync(path.join(dataDir, d), { recursive: true, force: true });
+        const [brokerPort, webPort, bookiePort] = [
+          await choosePort(),
+          await choosePort(),
+          await choosePort(),
+        ];
+        const tlsPort = opts.tls === undefined ? undefined : await choosePort();
+        const { args, endpoints } = PulsarStandalone.#configure(opts, {
+          cacheDir,
+          dataDir,
+          log4j,
+          ports: { brokerPort, webPort, bookiePort, tlsPort },
+        });
+        const broker = new PulsarStandalone(
+          endpoints,
+          dataDir,
+          proc,
+          args,
+          opts.startTimeoutMs ?? 180_000,
+        );
+        await broker.#launch();
+        return broker;
+      },
+    });
+  }
+
+  /** Writes `standalone.conf` for these ports; returns the JVM arguments and the endpoints. */
+  static #configure(
+    opts: PulsarStandaloneOptions,
+    at: {
+      cacheDir: string;
+      dataDir: string;
+      log4j: string;
+      ports: { brokerPort: number; webPort: number; bookiePort: number; tlsPort?: number };
+    },
+  ): { args: string[]; endpoints: PulsarEndpoints } {
+    const { brokerPort, webPort, bookiePort, tlsPort } = at.ports;
+    const dataDir = at.dataDir;
     const tlsConf: Record<string, string> =
       opts.tls === undefined || tlsPort === undefined
         ? {}
@@ -119,6 +186,11 @@ export class PulsarStandalone {
       webServicePort: String(webPort),
       webSocketServiceEnabled: 'true',
       functionsWorkerEnabled: 'false',
+      // The standalone's bookie reads this file too. Its BKCluster (pulsar-metadata) takes
+      // `--bookkeeper-port` only when this is true; otherwise it asks the kernel for a port
+      // itself (PortManager.nextLockedFreePort: bind 0, close, bind again later), the very
+      // race we avoid, inside the ephemeral range. With a non-zero port it has no other effect.
+      allowEphemeralPorts: 'true',
       managedLedgerDefaultEnsembleSize: '1',
       managedLedgerDefaultWriteQuorum: '1',
       managedLedgerDefaultAckQuorum: '1',
@@ -146,18 +218,6 @@ export class PulsarStandalone {
         .map(([k, v]) => `${k}=${v}`)
         .join('\n') + '\n',
     );
-    const log4j = path.join(dataDir, 'log4j2.properties');
-    writeFileSync(
-      log4j,
-      [
-        'rootLogger.level = info',
-        'rootLogger.appenderRef.console.ref = console',
-        'appender.console.type = Console',
-        'appender.console.name = console',
-        'appender.console.layout.type = PatternLayout',
-        'appender.console.layout.pattern = %d{HH:mm:ss.SSS} %-5level %c{1.} - %msg%n',
-      ].join('\n') + '\n',
-    );
     const heap = opts.heap ?? '768m';
     const args = [
       `-Xms128m`,
@@ -166,10 +226,10 @@ export class PulsarStandalone {
       '-XX:+UseG1GC',
       ...ADD_OPENS,
       '-Dio.netty.tryReflectionSetAccessible=true',
-      `-Dlog4j.configurationFile=${log4j}`,
+      `-Dlog4j.configurationFile=${at.log4j}`,
       '-Dpulsar.allocator.exit_on_oom=true',
       '-cp',
-      readClasspath(cacheDir),
+      readClasspath(at.cacheDir),
       'org.apache.pulsar.PulsarStandaloneStarter',
       '-c',
       confFile,
@@ -190,20 +250,7 @@ export class PulsarStandalone {
       adminUrl: `http://127.0.0.1:${webPort}`,
       wsUrl: `ws://127.0.0.1:${webPort}`,
     };
-    const proc = new ManagedProcess(
-      name,
-      path.join(dataDir, 'broker.log'),
-      path.join(runDir('pids'), `${name}.pid`),
-    );
-    const broker = new PulsarStandalone(
-      endpoints,
-      dataDir,
-      proc,
-      args,
-      opts.startTimeoutMs ?? 180_000,
-    );
-    await broker.#launch();
-    return broker;
+    return { args, endpoints };
   }
 
   async #launch(): Promise<void> {
