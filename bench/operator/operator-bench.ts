@@ -295,21 +295,34 @@ class OperatorProcess {
     operatorArgs: readonly string[] = [],
   ) {
     const log = createWriteStream(logFile);
-    this.child = spawn(
-      process.execPath,
-      [
-        ...nodeArgs,
-        mainFile,
-        `--kubeconfig=${kubeconfig}`,
-        '--leader-elect=false',
-        `--metrics-port=${String(metricsPort)}`,
-        `--health-port=${String(healthPort)}`,
-        `--resync-period=${String(resyncSeconds)}`,
-        '--log-level=warn',
-        ...operatorArgs,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const operatorFlags = [
+      `--kubeconfig=${kubeconfig}`,
+      '--leader-elect=false',
+      `--metrics-port=${String(metricsPort)}`,
+      `--health-port=${String(healthPort)}`,
+      `--resync-period=${String(resyncSeconds)}`,
+      '--log-level=warn',
+      ...operatorArgs,
+    ];
+    if (mainFile.endsWith('.js')) {
+      // The bundle runs as the image runs it: by its #! line (which adds the operator's V8
+      // flags), with the extra Node.js flags in NODE_OPTIONS, and this Node.js first on PATH.
+      this.child = spawn(mainFile, operatorFlags, {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+          NODE_OPTIONS: nodeArgs.join(' '),
+        },
+      });
+    } else {
+      // TypeScript sources: node itself, with the flags the entry's #! line would add.
+      this.child = spawn(
+        process.execPath,
+        [...shebangNodeFlags(mainFile), ...nodeArgs, mainFile, ...operatorFlags],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+    }
     this.child.stdout?.pipe(log);
     this.child.stderr?.pipe(log);
     this.exit = new Promise((resolve) =>
@@ -362,6 +375,13 @@ class OperatorProcess {
     }
     throw new Error('operator did not go quiet in time');
   }
+}
+
+/** The Node.js flags of a `#!/usr/bin/env -S node --flag ...` line (none for plain `node`). */
+function shebangNodeFlags(file: string): string[] {
+  const first = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\/usr\/bin\/env -S node((?: --[a-z-]+)+)$/.exec(first);
+  return m?.[1] === undefined ? [] : m[1].trim().split(' ');
 }
 
 /**

@@ -17,6 +17,8 @@ const { values } = parseArgs({
     json: { type: 'string' },
     entry: { type: 'string', default: 'bundle' },
     // Repeatable: extra flags of the operator's Node.js process and of the operator itself.
+    // With the bundle, Node.js flags go through NODE_OPTIONS (as in the chart), so only flags
+    // NODE_OPTIONS accepts work; --optimize-for-size already comes from the bundle's #! line.
     'node-arg': { type: 'string', multiple: true, default: [] },
     'operator-arg': { type: 'string', multiple: true, default: [] },
   },

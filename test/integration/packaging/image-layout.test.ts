@@ -212,7 +212,7 @@ describe('image layout', () => {
     for (const target of Object.values(pkg.bin)) {
       const file = join(rootfs, APP, target);
       assert.ok(existsSync(file), `${target} missing after the build`);
-      assert.match(readFileSync(file, 'utf8'), /^#!\/usr\/bin\/env node\n/);
+      assert.match(readFileSync(file, 'utf8'), /^#!\/usr\/bin\/env (?:-S )?node[ a-z-]*\n/);
       assert.equal(statSync(file).mode & 0o111, 0o111, `${target} is not executable`);
     }
   });
@@ -309,6 +309,10 @@ describe('image layout', () => {
       const owner = deployment.metadata?.ownerReferences?.find((o) => o.controller === true);
       assert.equal(owner?.uid, gw.metadata.uid);
       assert.equal(owner?.kind, 'PulsarWebSocketGateway');
+      // Started by name, the bundle's #! line gives Node --optimize-for-size (not possible
+      // through NODE_OPTIONS); /proc shows the argv env handed to node.
+      const argv = readFileSync(`/proc/${String(operator.child.pid)}/cmdline`, 'utf8').split('\0');
+      assert.ok(argv.includes('--optimize-for-size'), argv.join(' '));
       // The image the operator defaults to is tagged with the layout's package.json version.
       assert.match(
         deployment.spec?.template.spec?.containers[0]?.image ?? '',
