@@ -139,8 +139,8 @@ export interface GatewayPulsar {
 export type GatewayAuthMode = 'none' | 'jwt' | 'passthrough';
 
 /**
- * Secret holding the verification key: a base64 HMAC secret (HS256) or a PEM public key (RS256,
- * ES256).
+ * Secret holding the verification key: the HMAC secret's own bytes (HS256; Pulsar's secret-key file
+ * as it is) or a PEM public key (RS256, ES256).
  */
 export interface GatewayAuthJwtKeySecretRef {
   /** Name of the Secret, in the gateway's namespace. */
@@ -161,8 +161,8 @@ export type GatewayAuthJwtAlgorithm = 'HS256' | 'RS256' | 'ES256';
 /** JWT verification at the gateway (auth.mode jwt). */
 export interface GatewayAuthJwt {
   /**
-   * Secret holding the verification key: a base64 HMAC secret (HS256) or a PEM public key (RS256,
-   * ES256).
+   * Secret holding the verification key: the HMAC secret's own bytes (HS256; Pulsar's secret-key
+   * file as it is) or a PEM public key (RS256, ES256).
    */
   keySecretRef?: GatewayAuthJwtKeySecretRef;
   /**
@@ -740,8 +740,8 @@ export interface GatewayAuthJwtKeySecretRefDefaulted {
  */
 export interface GatewayAuthJwtDefaulted {
   /**
-   * Secret holding the verification key: a base64 HMAC secret (HS256) or a PEM public key (RS256,
-   * ES256).
+   * Secret holding the verification key: the HMAC secret's own bytes (HS256; Pulsar's secret-key
+   * file as it is) or a PEM public key (RS256, ES256).
    */
   keySecretRef?: GatewayAuthJwtKeySecretRefDefaulted;
   /**
