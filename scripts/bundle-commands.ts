@@ -33,6 +33,20 @@ export const COMMANDS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * The Node.js flags a command's entry module asks for on its `#!/usr/bin/env -S node --flag`
+ * line (the operator's `--optimize-for-size`; none for a plain `#!/usr/bin/env node`). The
+ * bundle keeps that line, so run by name it gets them; whoever starts it as `node <file>` (the
+ * local node agent, the benchmark's `--entry src`) passes these to stay faithful.
+ */
+export function nodeFlagsOf(command: string): string[] {
+  const entry = COMMANDS[command];
+  if (entry === undefined) throw new Error(`unknown command ${command}`);
+  const first = readFileSync(join(ROOT, entry), 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\/usr\/bin\/env -S node((?: --[a-z-]+)+)$/.exec(first);
+  return m?.[1] === undefined ? [] : m[1].trim().split(' ');
+}
+
+/**
  * Bundles every command into `outDir` (relative to the repository root unless absolute).
  * The bundles must sit two levels below the package root: the operator reads its version from
  * `../../package.json` relative to its own module.

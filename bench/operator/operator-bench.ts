@@ -38,7 +38,7 @@ import {
   OPERATOR_NAME,
 } from '../../src/operator/api/v1alpha1/constants.ts';
 import { KubeClient } from '../../src/operator/kube/kube-client.ts';
-import { bundleCommands } from '../../scripts/bundle-commands.ts';
+import { bundleCommands, nodeFlagsOf } from '../../scripts/bundle-commands.ts';
 
 /** Options of {@link runOperatorBench}. */
 export interface OperatorBenchOptions {
@@ -319,7 +319,7 @@ class OperatorProcess {
       // TypeScript sources: node itself, with the flags the entry's #! line would add.
       this.child = spawn(
         process.execPath,
-        [...shebangNodeFlags(mainFile), ...nodeArgs, mainFile, ...operatorFlags],
+        [...nodeFlagsOf('pulsar-ws-operator'), ...nodeArgs, mainFile, ...operatorFlags],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
     }
@@ -375,13 +375,6 @@ class OperatorProcess {
     }
     throw new Error('operator did not go quiet in time');
   }
-}
-
-/** The Node.js flags of a `#!/usr/bin/env -S node --flag ...` line (none for plain `node`). */
-function shebangNodeFlags(file: string): string[] {
-  const first = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
-  const m = /^#!\/usr\/bin\/env -S node((?: --[a-z-]+)+)$/.exec(first);
-  return m?.[1] === undefined ? [] : m[1].trim().split(' ');
 }
 
 /**

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { COMMANDS } from '../../bundle-commands.ts';
+import { COMMANDS, nodeFlagsOf } from '../../bundle-commands.ts';
 import type { ImageRule } from './image-map.ts';
 
 /** The repository of the project's image (the Dockerfile's build of this checkout). */
@@ -15,8 +15,10 @@ export const PROJECT_IMAGE_REPOSITORY =
  * which is the only difference from the container.
  */
 export function projectImageRules(repoRoot: string, from: 'dist' | 'src'): ImageRule[] {
+  // `node <file>` skips the #! line, so its Node.js flags are passed here.
   const entry = (command: string): string[] => [
     process.execPath,
+    ...nodeFlagsOf(command),
     path.join(repoRoot, from === 'dist' ? `dist/bin/${command}.js` : COMMANDS[command]!),
   ];
   return [

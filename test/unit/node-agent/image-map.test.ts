@@ -46,10 +46,19 @@ describe('image map', () => {
       projectImageRules('/repo', 'src'),
       'x',
     );
-    assert.deepEqual(r.argv, [process.execPath, '/repo/src/operator/main.ts']);
+    // `node <file>` skips the #! line: its flag (--optimize-for-size) is passed explicitly.
+    assert.deepEqual(r.argv, [
+      process.execPath,
+      '--optimize-for-size',
+      '/repo/src/operator/main.ts',
+    ]);
     assert.deepEqual(r.extraEnv, {});
     const bundled = resolveCommand(`${IMAGE}:test`, ['pulsar-ws-operator'], [], rules, 'x');
-    assert.deepEqual(bundled.argv, [process.execPath, '/repo/dist/bin/pulsar-ws-operator.js']);
+    assert.deepEqual(bundled.argv, [
+      process.execPath,
+      '--optimize-for-size',
+      '/repo/dist/bin/pulsar-ws-operator.js',
+    ]);
   });
 
   it('refuses unknown images, unknown commands and a missing command with a stable code', () => {
