@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ManagedProcess } from './managed-process.ts';
 import { freePort, type PortChooser } from './ports.ts';
 import { retryOnBindFailure } from './port-retry.ts';
+import { listensOn } from './port-owner.ts';
 import { progress, secondsSince } from './progress.ts';
 import { waitFor } from './wait.ts';
 import { runDir } from './paths.ts';
@@ -97,11 +98,12 @@ export class JavaWebSocketProxy {
           await waitFor(
             'Java WebSocket proxy',
             async () => {
-              // Any HTTP answer means Jetty is serving; the status page needs no broker.
+              // Any HTTP answer means Jetty is serving (the status page needs no broker) if it
+              // is our JVM that holds the port (./port-owner.ts says why).
               const res = await fetch(`http://127.0.0.1:${port}/admin/v2/proxy-stats/metrics`, {
                 signal: AbortSignal.timeout(3000),
               });
-              return res.status > 0;
+              return res.status > 0 && listensOn(proc.pid, [port]);
             },
             { timeoutMs: 90_000, intervalMs: 300, isAlive: () => proc.alive },
           );

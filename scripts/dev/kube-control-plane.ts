@@ -6,6 +6,7 @@ import { ManagedProcess } from './managed-process.ts';
 import { runScript } from './run-script.ts';
 import { freePort, type PortChooser } from './ports.ts';
 import { retryOnBindFailure } from './port-retry.ts';
+import { listensOn } from './port-owner.ts';
 import { progress, secondsSince } from './progress.ts';
 import { waitFor } from './wait.ts';
 import { REPO_ROOT, runDir } from './paths.ts';
@@ -189,6 +190,7 @@ export class KubeControlPlane {
   readonly #choosePort: PortChooser;
   // Set by the start attempts that succeed; restartApiServer reuses them (same port).
   #server = '';
+  #apiPort = 0;
   #apiArgs: string[] = [];
 
   private constructor(
@@ -284,7 +286,12 @@ export class KubeControlPlane {
           '--logger=zap',
           '--log-level=warn',
         ]);
-        await waitFor('etcd', async () => (await fetch(`${etcdUrl}/health`)).ok, {
+        // Bounded probe: a process that took the port may accept and never answer. Ready only
+        // when etcd itself holds both ports (./port-owner.ts says why).
+        const ready = async (): Promise<boolean> =>
+          (await fetch(`${etcdUrl}/health`, { signal: AbortSignal.timeout(5000) })).ok &&
+          listensOn(etcd.pid, [port, peer]);
+        await waitFor('etcd', ready, {
           timeoutMs: 30_000,
           isAlive: () => etcd.alive,
         }).catch(async (err: unknown) => {
@@ -310,6 +317,7 @@ export class KubeControlPlane {
       logOfAttempt: () => this.#apiserver.logOfThisStart(),
       attempt: async () => {
         const apiPort = await this.#choosePort();
+        this.#apiPort = apiPort;
         this.#server = `https://127.0.0.1:${apiPort}`;
         this.#writeKubeconfig();
         this.#apiArgs = [
@@ -428,7 +436,9 @@ export class KubeControlPlane {
     const t0 = performance.now();
     progress('kube', 'starting kube-apiserver');
     await this.#apiserver.start(path.join(this.#bin, 'kube-apiserver'), this.#apiArgs);
-    await waitFor('kube-apiserver', async () => (await this.get('/readyz')).status === 200, {
+    const ready = async (): Promise<boolean> =>
+      (await this.get('/readyz')).status === 200 && listensOn(this.#apiserver.pid, [this.#apiPort]);
+    await waitFor('kube-apiserver', ready, {
       timeoutMs: 90_000,
       intervalMs: 300,
       isAlive: () => this.#apiserver.alive,

@@ -4,6 +4,7 @@ import { ManagedProcess } from './managed-process.ts';
 import { runScript } from './run-script.ts';
 import { freePort, type PortChooser } from './ports.ts';
 import { retryOnBindFailure } from './port-retry.ts';
+import { listensOn } from './port-owner.ts';
 import { progress, secondsSince } from './progress.ts';
 import { waitFor } from './wait.ts';
 import { REPO_ROOT, runDir } from './paths.ts';
@@ -81,6 +82,8 @@ export class PulsarStandalone {
   readonly #proc: ManagedProcess;
   readonly #args: string[];
   readonly #timeoutMs: number;
+  // Every port the JVM listens on: broker, web, bookie (and TLS).
+  readonly #ports: number[];
 
   private constructor(
     endpoints: PulsarEndpoints,
@@ -88,7 +91,9 @@ export class PulsarStandalone {
     proc: ManagedProcess,
     args: string[],
     timeoutMs: number,
+    ports: number[],
   ) {
+    this.#ports = ports;
     this.endpoints = endpoints;
     this.dataDir = dataDir;
     this.#proc = proc;
@@ -150,6 +155,7 @@ export class PulsarStandalone {
           proc,
           args,
           opts.startTimeoutMs ?? 180_000,
+          [brokerPort, webPort, bookiePort, ...(tlsPort === undefined ? [] : [tlsPort])],
         );
         await broker.#launch();
         return broker;
@@ -259,7 +265,10 @@ export class PulsarStandalone {
     mkdirSync(this.dataDir, { recursive: true });
     await this.#proc.start('java', this.#args, undefined, this.dataDir);
     try {
-      await waitFor('Pulsar standalone', () => this.#namespaceReady(), {
+      // Ready only when the broker JVM itself holds its ports (./port-owner.ts says why).
+      const ready = async (): Promise<boolean> =>
+        (await this.#namespaceReady()) && listensOn(this.#proc.pid, this.#ports);
+      await waitFor('Pulsar standalone', ready, {
         timeoutMs: this.#timeoutMs,
         intervalMs: 500,
         isAlive: () => this.#proc.alive,
