@@ -71,7 +71,7 @@ export interface ManagerOptions {
   identity?: string;
   /** Leader election; absent: this instance always runs the controller. */
   leaderElection?: LeaderElectionOptions;
-  /** Periodic resync of every informer (default 600 000 ms; 0 disables). */
+  /** Periodic resync of the gateway informer (default 600 000 ms; 0 disables); the other informers never resync. */
   resyncPeriodMs?: number;
   /** Parallel reconciles of different gateways (default 16). */
   maxConcurrentReconciles?: number;

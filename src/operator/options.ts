@@ -28,7 +28,7 @@ export interface OperatorOptions {
   leaseName: string;
   gatewayImage: string;
   logLevel: string;
-  /** Periodic resync of every informer, in ms (default 600 000; 0 disables). */
+  /** Periodic resync of the gateway informer (every gateway re-enqueued), in ms (default 600 000; 0 disables). */
   resyncPeriodMs: number;
   /** Gateways reconciled in parallel (default 16; reconciles mostly wait on the API server). */
   maxConcurrentReconciles: number;
@@ -68,7 +68,7 @@ Flags (environment variable in brackets):
   --gateway-image <image>    gateway image when spec.image is unset
                              (default ${defaultGatewayImage()}) [GATEWAY_IMAGE]
   --log-level <level>        pino level (default info) [LOG_LEVEL]
-  --resync-period <seconds>  re-enqueue every cached object this often; 0 disables
+  --resync-period <seconds>  re-enqueue every gateway this often; 0 disables
                              (default 600) [RESYNC_PERIOD]
   --max-concurrent-reconciles <n>
                              gateways reconciled in parallel (default 16) [MAX_CONCURRENT_RECONCILES]
