@@ -382,15 +382,13 @@ export class Manager {
     // Mutable: optional kinds enter once their informer synced and leave when it stops.
     const owned = new Map<string, ObjectCache<KubernetesObject>>();
     const ownedInformers: AnyInformer[] = [];
-    for (const k of OWNED_INFORMERS) {
-      const inf = informer<KubernetesObject>(
-        k.plural,
-        k.apiVersion,
-        k.kind,
-        k.plural,
-        managedBy,
-        (obj) => stripManagedFields(obj, client.fieldManager),
+    // Children: only ours (by label), with our own apply entries kept for apply-diff.
+    const childInformer = (k: { apiVersion: string; kind: string; plural: string }) =>
+      informer<KubernetesObject>(k.plural, k.apiVersion, k.kind, k.plural, managedBy, (obj) =>
+        stripManagedFields(obj, client.fieldManager),
       );
+    for (const k of OWNED_INFORMERS) {
+      const inf = childInformer(k);
       owned.set(kindKey(k.apiVersion, k.kind), inf);
       ownedInformers.push(inf);
     }
@@ -443,14 +441,7 @@ export class Manager {
           checkMs: this.#o.discoveryTtlMs ?? 60_000,
           served: () => client.crdExists(k.group, k.plural),
           create: () => {
-            const inf = informer<KubernetesObject>(
-              k.plural,
-              k.apiVersion,
-              k.kind,
-              k.plural,
-              managedBy,
-              (obj) => stripManagedFields(obj, client.fieldManager),
-            );
+            const inf = childInformer(k);
             inf.addEventHandler(toOwner, queue);
             return inf;
           },

@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { silentLogger, type Logger } from '../../src/shared/index.ts';
@@ -10,6 +11,7 @@ import { KubeClient } from '../../src/operator/kube/kube-client.ts';
 import { Manager, type ManagerOptions } from '../../src/operator/manager.ts';
 import { selectorString } from '../../src/operator/resources/labels.ts';
 import { eventually } from './eventually.ts';
+import { installGatewayCrd } from './install-crd.ts';
 
 /** The image tests use for gateways (never pulled: there is no kubelet). */
 export const TEST_IMAGE = 'ghcr.io/pulsar-websocket-operator/pulsar-websocket-operator:test';
@@ -35,6 +37,36 @@ export async function startManager(
   });
   await manager.start();
   return manager;
+}
+
+/**
+ * The usual operator test setup, as `before`/`after` hooks of the file (or of the enclosing
+ * `describe` when called inside one): installs the CRD, creates `namespace`, starts a
+ * {@link startManager} watching it; afterwards stops the manager and deletes the namespace.
+ * Read `.manager` only from tests and hooks (it exists once `before` ran).
+ */
+export function operatorInNamespace(
+  kc: KubeConfig,
+  namespace: string,
+  overrides: Partial<ManagerOptions> = {},
+): { readonly manager: Manager } {
+  const core = kc.makeApiClient(CoreV1Api);
+  let manager: Manager | undefined;
+  before(async () => {
+    await installGatewayCrd(kc);
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    manager = await startManager(kc, namespace, overrides);
+  });
+  after(async () => {
+    await manager?.stop();
+    await core.deleteNamespace({ name: namespace });
+  });
+  return {
+    get manager(): Manager {
+      if (manager === undefined) throw new Error('operatorInNamespace: before() has not run');
+      return manager;
+    },
+  };
 }
 
 /** `PWO_TEST_DEBUG=1` prints the operator's logs; otherwise they are discarded. */

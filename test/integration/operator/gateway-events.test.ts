@@ -5,21 +5,19 @@
  * Event about it; losing readiness records one Warning `MinimumReplicasUnavailable` Event; a
  * reconcile that changes nothing (a resync) records none and writes nothing.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
 import { CRD_KIND } from '../../../src/operator/api/v1alpha1/constants.ts';
-import type { Manager } from '../../../src/operator/manager.ts';
 import { selectorString } from '../../../src/operator/resources/labels.ts';
 import { kubeConfig, uniqueName } from '../../helpers/test-env.ts';
 import { eventually } from '../../helpers/eventually.ts';
-import { installGatewayCrd } from '../../helpers/install-crd.ts';
 import {
   conditionOf,
   gatewayManifest,
   markGatewayPodsReady,
   readGateway,
-  startManager,
+  operatorInNamespace,
   testClient,
   waitIdle,
 } from '../../helpers/operator-harness.ts';
@@ -40,7 +38,7 @@ const core = kc.makeApiClient(CoreV1Api);
 const client = testClient(kc);
 const namespace = uniqueName('op-events');
 const NAME = 'gw-events';
-let manager: Manager;
+const op = operatorInNamespace(kc, namespace);
 
 /** Events about the gateway, oldest first. */
 async function gatewayEvents(): Promise<Event[]> {
@@ -57,30 +55,20 @@ async function eventSummary(): Promise<string[]> {
 
 /** A resync reconciles the gateway again with nothing changed: no write, no Event. */
 async function assertQuietResync(): Promise<void> {
-  await waitIdle(manager);
+  await waitIdle(op.manager);
   const before = await eventSummary();
-  const writes = manager.client.writes;
-  const reconciles = manager.reconciles;
-  manager.resync();
+  const writes = op.manager.client.writes;
+  const reconciles = op.manager.reconciles;
+  op.manager.resync();
   await eventually(() => {
-    assert.ok(manager.reconciles > reconciles, 'the resync reconciled the gateway');
+    assert.ok(op.manager.reconciles > reconciles, 'the resync reconciled the gateway');
   });
-  await waitIdle(manager);
-  assert.equal(manager.client.writes, writes, 'no write on a reconcile that changes nothing');
+  await waitIdle(op.manager);
+  assert.equal(op.manager.client.writes, writes, 'no write on a reconcile that changes nothing');
   assert.deepEqual(await eventSummary(), before, 'no Event on a reconcile that changes nothing');
 }
 
 describe('Events on Ready transitions (real control plane)', () => {
-  before(async () => {
-    await installGatewayCrd(kc);
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
-    manager = await startManager(kc, namespace);
-  });
-  after(async () => {
-    await manager.stop();
-    await core.deleteNamespace({ name: namespace });
-  });
-
   it('Ready becoming True records one Normal DeploymentAvailable Event on the gateway', async () => {
     await client.apply(gatewayManifest(namespace, NAME, { replicas: 1 }));
     await eventually(async () => {

@@ -5,7 +5,7 @@
  * as the (simulated) kubelet reports pods ready; the scale subresource drives the Deployment;
  * turning autoscaling off prunes the HPA; an idle resync writes nothing.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CoreV1Api,
@@ -22,17 +22,15 @@ import {
   CRD_PLURAL,
   CRD_VERSION,
 } from '../../../src/operator/api/v1alpha1/constants.ts';
-import type { Manager } from '../../../src/operator/manager.ts';
 import { childNames } from '../../../src/operator/resources/names.ts';
 import { kubeConfig, uniqueName } from '../../helpers/test-env.ts';
 import { eventually } from '../../helpers/eventually.ts';
-import { installGatewayCrd } from '../../helpers/install-crd.ts';
 import {
   conditionOf,
   gatewayManifest,
   markGatewayPodsReady,
   readGateway,
-  startManager,
+  operatorInNamespace,
   testClient,
   TEST_IMAGE,
   waitIdle,
@@ -45,7 +43,7 @@ const client = testClient(kc);
 const namespace = uniqueName('op-reconcile');
 const NAME = 'gw1';
 const names = childNames(NAME);
-let manager: Manager;
+const op = operatorInNamespace(kc, namespace);
 
 async function deployment(): Promise<V1Deployment> {
   const d = await client.get<V1Deployment>('apps/v1', 'Deployment', namespace, names.deployment);
@@ -54,16 +52,6 @@ async function deployment(): Promise<V1Deployment> {
 }
 
 describe('gateway reconciler against the real control plane', () => {
-  before(async () => {
-    await installGatewayCrd(kc);
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
-    manager = await startManager(kc, namespace);
-  });
-  after(async () => {
-    await manager.stop();
-    await core.deleteNamespace({ name: namespace });
-  });
-
   it('creates the ConfigMap, Service and Deployment with controller ownerReferences', async () => {
     await client.apply(gatewayManifest(namespace, NAME, { replicas: 2 }));
     const gw = await readGateway(client, namespace, NAME);
@@ -148,15 +136,15 @@ describe('gateway reconciler against the real control plane', () => {
       const gw2 = await readGateway(client, namespace, 'gw2');
       assert.equal(conditionOf(gw2, 'CertificateReady')?.status, 'True');
     });
-    await waitIdle(manager);
-    const writes = manager.client.writes;
-    const reconciles = manager.reconciles;
-    manager.resync();
+    await waitIdle(op.manager);
+    const writes = op.manager.client.writes;
+    const reconciles = op.manager.reconciles;
+    op.manager.resync();
     await eventually(() => {
-      assert.ok(manager.reconciles >= reconciles + 2, 'the resync reconciled both gateways');
+      assert.ok(op.manager.reconciles >= reconciles + 2, 'the resync reconciled both gateways');
     });
-    await waitIdle(manager);
-    assert.equal(manager.client.writes, writes, 'no write during the idle resync');
+    await waitIdle(op.manager);
+    assert.equal(op.manager.client.writes, writes, 'no write during the idle resync');
   });
 
   it('updates the Deployment (and its config hash) when the spec changes', async () => {
@@ -257,7 +245,7 @@ describe('gateway reconciler against the real control plane', () => {
     await client.mergePatch(CRD_API_VERSION, CRD_KIND, namespace, NAME, {
       spec: { image: 'example.com/gw:3' },
     });
-    await waitIdle(manager);
+    await waitIdle(op.manager);
     assert.equal(
       (await deployment()).spec?.template.spec?.containers[0]?.image,
       'example.com/gw:2',

@@ -7,7 +7,7 @@
  * changed broker-token Secret rolls the pods through the config hash while a changed user TLS
  * Secret (hot-reloaded by the gateway) does not.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { CoreV1Api, type V1Deployment, type V1Secret } from '@kubernetes/client-node';
@@ -18,16 +18,14 @@ import {
   parseCertificate,
 } from '../../../src/operator/certs/self-signed.ts';
 import { ANNOTATION_KEYS } from '../../../src/operator/api/v1alpha1/constants.ts';
-import type { Manager } from '../../../src/operator/manager.ts';
 import { childNames, serviceDnsNames } from '../../../src/operator/resources/names.ts';
 import { kubeConfig, uniqueName } from '../../helpers/test-env.ts';
 import { eventually } from '../../helpers/eventually.ts';
-import { installGatewayCrd } from '../../helpers/install-crd.ts';
 import {
   conditionOf,
   gatewayManifest,
   readGateway,
-  startManager,
+  operatorInNamespace,
   testClient,
 } from '../../helpers/operator-harness.ts';
 
@@ -37,7 +35,7 @@ const client = testClient(kc);
 const namespace = uniqueName('op-tls');
 /** One certificate "day" lasts this many ms: validityDays 2 → 6 s, renewal 3 s after issue. */
 const DAY_MS = 3000;
-let manager: Manager;
+operatorInNamespace(kc, namespace, { dayMs: DAY_MS });
 
 function pem(secret: V1Secret | undefined, key: string): string {
   const value = secret?.data?.[key];
@@ -46,16 +44,6 @@ function pem(secret: V1Secret | undefined, key: string): string {
 }
 
 describe('gateway TLS and referenced Secrets against the real control plane', () => {
-  before(async () => {
-    await installGatewayCrd(kc);
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
-    manager = await startManager(kc, namespace, { dayMs: DAY_MS });
-  });
-  after(async () => {
-    await manager.stop();
-    await core.deleteNamespace({ name: namespace });
-  });
-
   it('self-signed: CA and server Secrets cover the Service DNS names and renew before expiry', async () => {
     const name = 'tls1';
     const names = childNames(name);

@@ -3,29 +3,30 @@
  * gateway's bounds, and the operator renders a set value into gateway.yaml, in a form the
  * gateway's own config loader reads, rolling the pods (config hash) when it changes.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CoreV1Api, type V1ConfigMap, type V1Deployment } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Deployment } from '@kubernetes/client-node';
 import {
   ANNOTATION_KEYS,
   CRD_API_VERSION,
   CRD_KIND,
 } from '../../../src/operator/api/v1alpha1/constants.ts';
-import type { Manager } from '../../../src/operator/manager.ts';
 import { childNames } from '../../../src/operator/resources/names.ts';
 import { loadGatewayConfig } from '../../../src/gateway/index.ts';
 import { kubeConfig, uniqueName } from '../../helpers/test-env.ts';
 import { eventually } from '../../helpers/eventually.ts';
-import { installGatewayCrd } from '../../helpers/install-crd.ts';
-import { gatewayManifest, startManager, testClient } from '../../helpers/operator-harness.ts';
+import {
+  gatewayManifest,
+  operatorInNamespace,
+  testClient,
+} from '../../helpers/operator-harness.ts';
 
 const kc = kubeConfig();
-const core = kc.makeApiClient(CoreV1Api);
 const client = testClient(kc);
 const namespace = uniqueName('op-slow');
 const NAME = 'slow';
 const names = childNames(NAME);
-let manager: Manager;
+operatorInNamespace(kc, namespace);
 
 /** What the gateway would read from the rendered ConfigMap. */
 async function gatewayTimeout(): Promise<{ seconds: number; rendered: string }> {
@@ -49,16 +50,6 @@ async function podHash(): Promise<string> {
 }
 
 describe('spec.websocket.slowClientTimeoutSeconds against the real control plane', () => {
-  before(async () => {
-    await installGatewayCrd(kc);
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
-    manager = await startManager(kc, namespace);
-  });
-  after(async () => {
-    await manager.stop();
-    await core.deleteNamespace({ name: namespace });
-  });
-
   it('admission rejects values outside 1..86400', async () => {
     for (const [value, message] of [
       [0, 'should be greater than or equal to 1'],
