@@ -98,6 +98,9 @@ export type ManagerExit = 'stopped' | 'leadership-lost';
 
 type AnyInformer = Informer<KubernetesObject>;
 
+/** Secrets the operator never needs to see (Helm release records). */
+export const SECRET_FIELD_SELECTOR = 'type!=helm.sh/release.v1';
+
 /** Owned kinds watched through informers, mapped to their controlling gateway. */
 const OWNED_INFORMERS = [
   { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments' },
@@ -349,6 +352,7 @@ export class Manager {
       labelSelector: string | undefined,
       transform: (obj: T) => T,
       resync = false,
+      fieldSelector?: string,
     ): Informer<T> =>
       new Informer<T>({
         ...common,
@@ -359,8 +363,9 @@ export class Manager {
         name,
         transform,
         path: (ns) => resourcePath(apiVersion, plural, ns),
-        list: (ns, selector) => client.list<T>(apiVersion, kind, ns, selector),
+        list: (ns, selector, page) => client.list<T>(apiVersion, kind, ns, selector, page),
         ...(labelSelector === undefined ? {} : { labelSelector }),
+        ...(fieldSelector === undefined ? {} : { fieldSelector }),
       });
     const managedBy = `${LABEL_KEYS.managedBy}=${OPERATOR_NAME}`;
     const gateways = informer<PulsarWebSocketGateway>(
@@ -376,8 +381,17 @@ export class Manager {
     // Every Secret, not only ours: gateways reference user Secrets that carry no label. Only
     // the Secrets our gateways control keep their data (and our apply entries, which
     // apply-diff's ownership check reads); the others are cached as digests.
-    const secrets = informer<V1Secret>('secrets', 'v1', 'Secret', 'secrets', undefined, (obj) =>
-      secretForCache(obj, client.fieldManager),
+    // Helm's release Secrets (up to 1 MiB each, one per release revision) are never a
+    // gateway's input: the API server leaves them out, so they are not even transferred.
+    const secrets = informer<V1Secret>(
+      'secrets',
+      'v1',
+      'Secret',
+      'secrets',
+      undefined,
+      (obj) => secretForCache(obj, client.fieldManager),
+      false,
+      SECRET_FIELD_SELECTOR,
     );
     // Mutable: optional kinds enter once their informer synced and leave when it stops.
     const owned = new Map<string, ObjectCache<KubernetesObject>>();

@@ -214,12 +214,16 @@ export class KubeClient {
     }
   }
 
-  /** Lists objects of a kind (all namespaces when `namespace` is undefined). */
+  /**
+   * Lists objects of a kind (all namespaces when `namespace` is undefined); with `page.limit`,
+   * one page (its `metadata._continue` asks for the next).
+   */
   async list<T extends KubernetesObject>(
     apiVersion: string,
     kind: string,
     namespace?: string,
     labelSelector?: string,
+    page: { fieldSelector?: string; limit?: number; continueToken?: string } = {},
   ): Promise<KubernetesListObject<T>> {
     return this.#api.list<T>(
       apiVersion,
@@ -228,8 +232,10 @@ export class KubeClient {
       undefined,
       undefined,
       undefined,
-      undefined,
+      page.fieldSelector,
       labelSelector,
+      page.limit,
+      page.continueToken,
     );
   }
 

@@ -117,6 +117,22 @@ export interface ListWatchLike<T extends KubernetesObject> {
   latestResourceVersion(): string;
 }
 
+/** Paging and field selection of one list request of an informer. */
+export interface ListPage {
+  fieldSelector?: string;
+  /** Most objects in the answer. */
+  limit: number;
+  /** The previous page's `metadata.continue`; absent for the first page. */
+  continueToken?: string;
+}
+
+/** The continue token of a list answer (`_continue` in client-node's models, `continue` raw). */
+function continueOf(list: KubernetesListObject<KubernetesObject>): string | undefined {
+  const meta: { _continue?: string; continue?: string } | undefined = list.metadata;
+  const token = meta?._continue ?? meta?.continue;
+  return token === undefined || token === '' ? undefined : token;
+}
+
 /** Options of {@link Informer}. Durations in milliseconds. */
 export interface InformerOptions<T extends KubernetesObject> {
   /** Informer name: the `informer` metric label and log field (e.g. `deployments`). */
@@ -124,11 +140,23 @@ export interface InformerOptions<T extends KubernetesObject> {
   kubeConfig: KubeConfig;
   /** Watch path for `namespace`, or cluster-wide for `undefined`; see {@link resourcePath}. */
   path: (namespace: string | undefined) => string;
-  /** Lists the objects of `namespace` (all namespaces for `undefined`) with the label selector. */
+  /**
+   * Lists one page of the objects of `namespace` (all namespaces for `undefined`) with the label
+   * selector and `page`'s field selector, limit and continue token. A lister that ignores `page`
+   * (answers everything with no continue token) works too.
+   */
   list: (
     namespace: string | undefined,
     labelSelector: string | undefined,
+    page: ListPage,
   ) => Promise<KubernetesListObject<T>>;
+  /** Field selector of both list and watch, e.g. `type!=helm.sh/release.v1`. */
+  fieldSelector?: string;
+  /**
+   * Objects per list request (default 500, as client-go's reflector): each page is transformed
+   * before the next is asked for, so a list of large objects never sits whole in memory.
+   */
+  listPageSize?: number;
   /** Namespaces to watch, one list+watch each; cluster-wide when absent or empty. */
   namespaces?: readonly string[];
   /** Label selector of both list and watch, e.g. `app.kubernetes.io/managed-by=pulsar-ws-operator`. */
@@ -154,6 +182,7 @@ export interface InformerOptions<T extends KubernetesObject> {
     path: string,
     list: () => Promise<KubernetesListObject<T>>,
     labelSelector: string | undefined,
+    fieldSelector: string | undefined,
   ) => ListWatchLike<T>;
 }
 
@@ -345,11 +374,25 @@ export class Informer<T extends KubernetesObject> {
     const selector = opts.labelSelector;
     // `source` is only read when the list runs, after it is initialised below.
     const transform = opts.transform;
+    const fieldSelector = opts.fieldSelector;
+    const limit = opts.listPageSize ?? 500;
     const list = async (): Promise<KubernetesListObject<T>> => {
-      const res = await opts.list(namespace, selector);
-      if (transform !== undefined) res.items = res.items.map(transform);
+      // Pages of one consistent snapshot (the continue token pins its resourceVersion, which
+      // every page reports); an expired token fails the list and the informer restarts it.
+      const items: T[] = [];
+      let page: KubernetesListObject<T>;
+      let continueToken: string | undefined;
+      do {
+        page = await opts.list(namespace, selector, {
+          limit,
+          ...(fieldSelector === undefined ? {} : { fieldSelector }),
+          ...(continueToken === undefined ? {} : { continueToken }),
+        });
+        for (const obj of page.items) items.push(transform === undefined ? obj : transform(obj));
+        continueToken = continueOf(page);
+      } while (continueToken !== undefined);
       source.listed = true;
-      return res;
+      return { ...page, items };
     };
     const path = opts.path(namespace);
     const watch =
@@ -357,8 +400,8 @@ export class Informer<T extends KubernetesObject> {
         ? new Watch(opts.kubeConfig)
         : new TransformingWatch(opts.kubeConfig, transform as (obj: KubernetesObject) => unknown);
     const lw =
-      opts.createListWatch?.(path, list, selector) ??
-      new ListWatch<T>(path, watch, list, false, selector);
+      opts.createListWatch?.(path, list, selector, fieldSelector) ??
+      new ListWatch<T>(path, watch, list, false, selector, fieldSelector);
     const source: Source<T> = {
       namespace,
       lw,
