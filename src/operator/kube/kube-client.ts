@@ -8,6 +8,7 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
   type RequestContext,
+  type ResponseContext,
   type V1APIGroup,
   type V1APIResourceList,
 } from '@kubernetes/client-node';
@@ -42,6 +43,12 @@ export interface WriteOutcome<T> {
 
 /** Object with a status, as read from the API server. */
 export type WithStatus<S> = KubernetesObject & { status?: S };
+
+/**
+ * A response "type" of our own: client-node deserializes anything with an apiVersion and kind
+ * into its models (see `ObjectApi.listJson` for what that loses); this one is left as JSON.
+ */
+const RAW_JSON = 'pulsar-ws-operator:raw-json';
 
 const WRITE_METHODS = new Set<string>([
   HttpMethod.POST,
@@ -80,6 +87,38 @@ class ObjectApi extends KubernetesObjectApi {
     for (const [k, v] of Object.entries(query)) ctx.setQueryParam(k, v);
     ctx.setBody(JSON.stringify(body));
     return this.requestPromise<T>(ctx);
+  }
+
+  /**
+   * One page of a list as the API server's JSON, not client-node's models: its deserializer
+   * drops `metadata.continue` from lists of custom resources (pagination would stop after the
+   * first page), and plain objects match what the watch delivers.
+   */
+  async listJson<T extends KubernetesObject>(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    query: Record<string, string>,
+  ): Promise<KubernetesListObject<T>> {
+    const path = await this.specUriPath(
+      { apiVersion, kind, metadata: namespace === undefined ? {} : { namespace } },
+      'list',
+    );
+    const ctx = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
+    ctx.setHeaderParam('Accept', 'application/json');
+    for (const [k, v] of Object.entries(query)) ctx.setQueryParam(k, v);
+    return (await this.requestPromise(ctx, RAW_JSON)) as unknown as KubernetesListObject<T>;
+  }
+
+  /** {@link RAW_JSON} answers are the parsed JSON as the API server sent it. */
+  protected override async processResponse<T extends KubernetesObject>(
+    response: ResponseContext,
+    type?: string,
+  ): Promise<T> {
+    if (type !== RAW_JSON || response.httpStatusCode < 200 || response.httpStatusCode > 299) {
+      return super.processResponse<T>(response, type);
+    }
+    return JSON.parse(await response.body.text()) as T;
   }
 
   async getPath<T extends KubernetesObject>(path: string, type: string): Promise<T> {
@@ -215,8 +254,8 @@ export class KubeClient {
   }
 
   /**
-   * Lists objects of a kind (all namespaces when `namespace` is undefined); with `page.limit`,
-   * one page (its `metadata._continue` asks for the next).
+   * Lists objects of a kind (all namespaces when `namespace` is undefined), as plain JSON; with
+   * `page.limit`, one page (its `metadata.continue` asks for the next).
    */
   async list<T extends KubernetesObject>(
     apiVersion: string,
@@ -225,18 +264,12 @@ export class KubeClient {
     labelSelector?: string,
     page: { fieldSelector?: string; limit?: number; continueToken?: string } = {},
   ): Promise<KubernetesListObject<T>> {
-    return this.#api.list<T>(
-      apiVersion,
-      kind,
-      namespace,
-      undefined,
-      undefined,
-      undefined,
-      page.fieldSelector,
-      labelSelector,
-      page.limit,
-      page.continueToken,
-    );
+    const query: Record<string, string> = {};
+    if (labelSelector !== undefined) query['labelSelector'] = labelSelector;
+    if (page.fieldSelector !== undefined) query['fieldSelector'] = page.fieldSelector;
+    if (page.limit !== undefined) query['limit'] = String(page.limit);
+    if (page.continueToken !== undefined) query['continue'] = page.continueToken;
+    return this.#api.listJson<T>(apiVersion, kind, namespace, query);
   }
 
   /** Creates `obj`; a 409 (already exists) propagates. */
