@@ -134,7 +134,10 @@ describe('loadJwtKey', () => {
       const r = await createJwtVerifier({ algorithm: 'RS256', key })(token);
       assert.ok(r.ok && r.value.principal === 'r');
     }
-    await assert.rejects(loadJwtKey(join(dir, 'rsa.pem'), 'ES256'), /expected a EC P-256 public key/);
+    await assert.rejects(
+      loadJwtKey(join(dir, 'rsa.pem'), 'ES256'),
+      /expected a EC P-256 public key/,
+    );
   });
   it('loads raw and base64 HMAC secrets', async () => {
     writeFileSync(join(dir, 'raw.key'), secret);
